@@ -1,0 +1,27 @@
+// Every error Skein raises on purpose: a SkeinError subclass that names the op, what it got and
+// what it expected, so a user can fix the call without reading Skein's source.
+
+export class SkeinError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Shapes that do not fit the op: mismatched, non-broadcastable, wrong rank, bad sizes. */
+export class ShapeError extends SkeinError {}
+/** A dtype the op does not accept, or two that do not mix. */
+export class DTypeError extends SkeinError {}
+/** A dim or index outside its range. */
+export class IndexError extends SkeinError {}
+/** A value the op cannot take: NaN where forbidden, a negative size, a non-tensor. */
+export class ValueError extends SkeinError {}
+/** Misuse of autograd: a freed graph, a non-scalar backward, a stale saved tensor. */
+export class AutogradError extends SkeinError {}
+/** A kernel that failed on the device: a worker threw or died. */
+export class DeviceError extends SkeinError {}
+
+/** `[2, 3]` for messages. */
+export function fmtShape(shape: readonly (number | null)[]): string {
+  return `[${shape.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
+}

@@ -1,0 +1,34 @@
+// Skein's public API: tensors, autograd, custom functions, and the device.
+import { AutogradFunction, FunctionCtx } from './autograd/function.js';
+import { gradcheck, GradcheckError } from './autograd/gradcheck.js';
+import { enableGrad, isGradEnabled, noGrad } from './autograd/grad-mode.js';
+import { closePool } from './runtime/pool.js';
+import { stream } from './runtime/stream.js';
+import { DeviceError } from './errors.js';
+
+export { Tensor, isTensor } from './tensor.js';
+export { tensor, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye, rand, randn, randLike, randnLike, manualSeed, type TensorOptions } from './creation.js';
+export { cat, stack, where, type ClampOptions } from './ops/methods.js';
+export { OPS, type OpName } from './ops/table.js';
+export type { OpDef, Meta } from './ops/define.js';
+export { DTYPES, type DType } from './dtype.js';
+export { SkeinError, ShapeError, DTypeError, IndexError, ValueError, AutogradError, DeviceError } from './errors.js';
+export { noGrad, enableGrad, isGradEnabled, gradcheck, GradcheckError, FunctionCtx };
+export type { BackwardOptions } from './autograd/engine.js';
+export type { GradcheckOptions } from './autograd/gradcheck.js';
+export { setNumThreads, getNumThreads } from './runtime/pool.js';
+export { synchronize, runtimeStats, type RuntimeStats } from './runtime/stream.js';
+export { storageStats, type StorageStats } from './storage.js';
+
+/** torch.autograd's counterpart: `class MyReLU extends autograd.Function { … }`. */
+export const autograd = { Function: AutogradFunction, FunctionCtx, gradcheck, noGrad, enableGrad, isGradEnabled };
+
+/**
+ * Stops the worker pool. Reads still waiting reject with a DeviceError; a later op starts a new
+ * pool. Scripts need not call it: idle workers never keep the process alive.
+ * @example await shutdown()
+ */
+export async function shutdown(): Promise<void> {
+  stream.abandon(new DeviceError('shutdown: the device was shut down while this result was still being computed'));
+  await closePool();
+}

@@ -1,0 +1,47 @@
+// The kernel registry, imported by the main thread and by workers alike. A task names a kernel
+// and carries its arguments (typed arrays over SharedArrayBuffers, shapes, numbers).
+// Nothing in src/kernels may import tensor, ops, graph or runtime.
+import { mapKernel } from './elementwise.js';
+import { gatherKernel, indexAddKernel, indexSelectKernel, scatterAddKernel } from './gather.js';
+import { matmulJs } from './matmul.js';
+import { randomKernel } from './random.js';
+import { reduceKernel } from './reduce.js';
+import type { Kernel } from './types.js';
+
+export type { DataArray, FloatArray, Kernel, MatmulArgs } from './types.js';
+
+const KERNELS: Record<string, Kernel<any>> = {
+  map: mapKernel,
+  reduce: reduceKernel,
+  matmul: matmulJs,
+  indexSelect: indexSelectKernel,
+  indexAdd: indexAddKernel,
+  gather: gatherKernel,
+  scatterAdd: scatterAddKernel,
+  random: randomKernel,
+};
+
+export type KernelName = 'map' | 'reduce' | 'matmul' | 'indexSelect' | 'indexAdd' | 'gather' | 'scatterAdd' | 'random';
+
+export interface KernelTask {
+  kernel: KernelName;
+  args: any;
+}
+
+/** Which implementation backs a kernel name; main thread and workers must agree, or bits differ. */
+export interface KernelConfig {
+  matmul: 'js';
+}
+
+export function configureKernels(config: KernelConfig): void {
+  KERNELS.matmul = matmulJs;
+  void config;
+}
+
+export function kernelOf(name: KernelName): Kernel<any> {
+  return KERNELS[name];
+}
+
+export function runKernel(task: KernelTask, start: number, end: number): void {
+  KERNELS[task.kernel].run(task.args, start, end);
+}

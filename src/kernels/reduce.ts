@@ -1,0 +1,79 @@
+// Reductions: each output element folds its slice of the input in one fixed order, so the bits
+// never depend on how outputs are split across threads. Large all-element reductions first fold
+// fixed-size chunks (the op launches a second pass over the partials), which keeps them parallel
+// and deterministic at once.
+// Nothing in src/kernels may import tensor, ops, graph or runtime.
+import type { DataArray, Kernel } from './types.js';
+
+/** How each reducer starts, folds a value v at flat inner index j, and ends. */
+const REDUCERS = {
+  sum: { init: 'let acc = 0;', step: 'acc += v;', result: 'acc' },
+  prod: { init: 'let acc = 1;', step: 'acc *= v;', result: 'acc' },
+  // NaN wins, as in PyTorch: once acc is NaN no comparison replaces it.
+  max: { init: 'let acc = -Infinity;', step: 'if (v > acc || v !== v) acc = v;', result: 'acc' },
+  min: { init: 'let acc = Infinity;', step: 'if (v < acc || v !== v) acc = v;', result: 'acc' },
+  // The first index of the extreme value (or of the first NaN).
+  argmax: { init: 'let acc = -Infinity, at = 0;', step: 'if (v > acc || (v !== v && acc === acc)) { acc = v; at = j; }', result: 'at' },
+  argmin: { init: 'let acc = Infinity, at = 0;', step: 'if (v < acc || (v !== v && acc === acc)) { acc = v; at = j; }', result: 'at' },
+} as const;
+
+export type Reducer = keyof typeof REDUCERS;
+
+/**
+ * out[o] = fold over the inner dims of x at outer index o. Outer dims are walked row-major and
+ * out is contiguous. With `total` set, unit o folds only while o·innerSize + j < total (the last
+ * chunk of a chunked reduction is short).
+ */
+export interface ReduceArgs {
+  reducer: Reducer;
+  x: DataArray;
+  xOffset: number;
+  outerShape: number[];
+  outerStrides: number[];
+  innerShape: number[];
+  innerStrides: number[];
+  out: DataArray;
+  total?: number;
+}
+
+type ReduceFn = (args: ReduceArgs, start: number, end: number) => void;
+const compiled = new Map<string, ReduceFn>();
+
+function compile(reducer: Reducer): ReduceFn {
+  const { init, step, result } = REDUCERS[reducer];
+  const src = `
+    const x = args.x, out = args.out, os = args.outerShape, ot = args.outerStrides;
+    const is = args.innerShape, it = args.innerStrides, r = is.length;
+    const inner = is[r - 1], innerStride = it[r - 1];
+    let innerSize = 1; for (let d = 0; d < r; d++) innerSize *= is[d];
+    const rows = innerSize / inner;
+    for (let o = start; o < end; o++) {
+      let base = args.xOffset, rem = o;
+      for (let d = os.length - 1; d >= 0; d--) { const q = rem % os[d]; rem = (rem - q) / os[d]; base += q * ot[d]; }
+      const limit = args.total === undefined ? innerSize : Math.min(innerSize, args.total - o * innerSize);
+      ${init}
+      let j = 0;
+      for (let row = 0; row < rows && j < limit; row++) {
+        let p = base, rrem = row;
+        for (let d = r - 2; d >= 0; d--) { const q = rrem % is[d]; rrem = (rrem - q) / is[d]; p += q * it[d]; }
+        const stop = Math.min(j + inner, limit);
+        for (; j < stop; j++) { const v = x[p]; ${step} p += innerStride; }
+      }
+      out[o] = ${result};
+    }`;
+  return new Function('args', 'start', 'end', src) as ReduceFn;
+}
+
+export const reduceKernel: Kernel<ReduceArgs> = {
+  run(args, start, end) {
+    const key = `${args.reducer}|${args.x.constructor.name}|${args.out.constructor.name}`;
+    let fn = compiled.get(key);
+    if (fn === undefined) {
+      fn = compile(args.reducer);
+      compiled.set(key, fn);
+    }
+    fn(args, start, end);
+  },
+  units: (args) => args.outerShape.reduce((x, y) => x * y, 1),
+  unitCost: (args) => 20 + 0.5 * args.innerShape.reduce((x, y) => x * y, 1),
+};

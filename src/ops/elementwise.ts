@@ -1,0 +1,110 @@
+// Elementwise ops: one map pass each. Inputs arrive broadcast to one shape, so no formula here
+// reduces axes; the expands the engine inserted do that on the way back.
+import { UNARY, BINARY, TERNARY } from '../kernels/elementwise.js';
+import { promote } from '../dtype.js';
+import { checkSameShapes, defineOp, floating, launchMap, predicate, promoted, type GradFn, type Meta, type OpDef } from './define.js';
+
+function mapOp<A = Record<string, never>>(
+  name: string,
+  arity: number,
+  expr: string,
+  shape: (inputs: Meta[], attrs: A) => Meta,
+  grad: GradFn<A> | null,
+  saves: OpDef['saves'] = 'inputs',
+  params?: (attrs: A) => number[],
+): OpDef<A> {
+  return defineOp<A>({
+    name,
+    arity,
+    broadcast: arity > 1,
+    map: { expr, params },
+    shape,
+    forward: (out, inputs, attrs, inPlace) => launchMap(name, expr, out, inputs, params?.(attrs) ?? [], inPlace),
+    grad,
+    saves,
+  });
+}
+
+const same = (op: string) => (inputs: Meta[]): Meta => ({ shape: checkSameShapes(op, inputs), dtype: inputs[0].dtype });
+
+export const neg = mapOp('neg', 1, UNARY.neg, same('neg'), (g) => [g.neg()], 'none');
+export const exp = mapOp('exp', 1, UNARY.exp, floating('exp'), (g, _, out) => [g.mul(out)], 'output');
+export const log = mapOp('log', 1, UNARY.log, floating('log'), (g, [a]) => [g.div(a)]);
+export const sqrt = mapOp('sqrt', 1, UNARY.sqrt, floating('sqrt'), (g, _, out) => [g.div(out.mul(2))], 'output'); // d√a = 1/(2√a)
+export const abs = mapOp('abs', 1, UNARY.abs, same('abs'), (g, [a]) => [g.mul(a.sign())]);
+// The derivative is zero almost everywhere and undefined at 0: declared, so a path through it is flagged.
+export const sign = mapOp('sign', 1, UNARY.sign, same('sign'), null);
+export const tanh = mapOp('tanh', 1, UNARY.tanh, floating('tanh'), (g, _, out) => [g.mul(out.mul(out).neg().add(1))], 'output'); // 1 − tanh²
+export const sigmoid = mapOp('sigmoid', 1, UNARY.sigmoid, floating('sigmoid'), (g, _, out) => [g.mul(out.mul(out.neg().add(1)))], 'output'); // σ(1 − σ)
+export const relu = mapOp('relu', 1, UNARY.relu, same('relu'), (g, [a]) => [g.mul(a.gt(0))]);
+export const logicalNot = mapOp('logicalNot', 1, UNARY.logicalNot, predicate('logicalNot'), null);
+
+export interface ClampAttrs {
+  min: number;
+  max: number;
+}
+/** The gradient passes where min ≤ a ≤ max, as in PyTorch. */
+export const clamp = mapOp<ClampAttrs>(
+  'clamp',
+  1,
+  UNARY.clamp,
+  same('clamp'),
+  (g, [a], _, { min, max }) => {
+    let mask = g;
+    if (min > -Infinity) mask = mask.mul(a.ge(min));
+    if (max < Infinity) mask = mask.mul(a.le(max));
+    return [mask];
+  },
+  'inputs',
+  ({ min, max }) => [min, max],
+);
+
+export interface PowScalarAttrs {
+  exponent: number;
+}
+/** d(aᵖ)/da = p·aᵖ⁻¹ */
+export const powScalar = mapOp<PowScalarAttrs>(
+  'powScalar',
+  1,
+  UNARY.powScalar,
+  (inputs, { exponent }) => {
+    const m = same('powScalar')(inputs);
+    return Number.isInteger(exponent) ? m : floating('powScalar')(inputs);
+  },
+  (g, [a], _, { exponent }) => [exponent === 2 ? g.mul(a.mul(2)) : g.mul(a.pow(exponent - 1).mul(exponent))],
+  'inputs',
+  ({ exponent }) => [exponent],
+);
+
+export const add = mapOp('add', 2, BINARY.add, promoted('add'), (g) => [g, g], 'none');
+export const sub = mapOp('sub', 2, BINARY.sub, promoted('sub'), (g) => [g, g.neg()], 'none');
+export const mul = mapOp('mul', 2, BINARY.mul, promoted('mul'), (g, [a, b]) => [g.mul(b), g.mul(a)]);
+export const div = mapOp('div', 2, BINARY.div, floating('div'), (g, [a, b]) => [g.div(b), g.neg().mul(a).div(b.mul(b))]); // d(a/b)/db = −a/b²
+/** d(aᵇ)/da = b·aᵇ⁻¹, d(aᵇ)/db = aᵇ·ln a */
+export const pow = mapOp('pow', 2, BINARY.pow, floating('pow'), (g, [a, b], out) => [g.mul(b).mul(a.pow(b.sub(1))), g.mul(out).mul(a.log())]);
+/** Ties share the gradient equally, as in PyTorch. */
+export const maximum = mapOp('maximum', 2, BINARY.maximum, promoted('maximum'), (g, [a, b]) => {
+  const w = a.gt(b).add(a.eq(b).mul(0.5));
+  return [g.mul(w), g.mul(w.neg().add(1))];
+});
+export const minimum = mapOp('minimum', 2, BINARY.minimum, promoted('minimum'), (g, [a, b]) => {
+  const w = a.lt(b).add(a.eq(b).mul(0.5));
+  return [g.mul(w), g.mul(w.neg().add(1))];
+});
+
+// Comparisons have no gradient; their bool outputs never require one.
+export const lt = mapOp('lt', 2, BINARY.lt, predicate('lt'), null);
+export const le = mapOp('le', 2, BINARY.le, predicate('le'), null);
+export const gt = mapOp('gt', 2, BINARY.gt, predicate('gt'), null);
+export const ge = mapOp('ge', 2, BINARY.ge, predicate('ge'), null);
+export const eq = mapOp('eq', 2, BINARY.eq, predicate('eq'), null);
+export const ne = mapOp('ne', 2, BINARY.ne, predicate('ne'), null);
+
+/** where(cond, a, b): a where cond is true, else b. */
+export const where = mapOp(
+  'where',
+  3,
+  TERNARY.where,
+  (inputs) => ({ shape: checkSameShapes('where', inputs), dtype: promote(inputs[1].dtype, inputs[2].dtype) }),
+  (g, [cond]) => [null, g.where(cond, 0), g.where(cond.logicalNot(), 0)],
+);

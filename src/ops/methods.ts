@@ -1,0 +1,357 @@
+// Tensor methods, shared by eager tensors and graph nodes: each applies an op of the table
+// (after broadcasting and argument checks) or composes several. A subclass supplies only how an
+// op is applied (run now, or recorded) and how a number becomes a constant.
+import { checkDType, promoteScalar, type DType } from '../dtype.js';
+import { fmtShape, ShapeError, ValueError } from '../errors.js';
+import { broadcastShapes, normalizeDim, normalizeDims, numel, sameShape, type Dim } from '../shape.js';
+import type { OpDef } from './define.js';
+import { OPS } from './table.js';
+
+export interface ClampOptions {
+  min?: number;
+  max?: number;
+}
+
+export abstract class TensorOps<T extends TensorOps<T>> {
+  abstract readonly shape: readonly Dim[];
+  abstract readonly dtype: DType;
+
+  /** Runs (eager) or records (graph) one op of the table on inputs of the same kind. */
+  abstract applyOp(op: OpDef<any>, inputs: T[], attrs: object): T;
+  /** A constant holding one number, of this tensor's kind. */
+  protected abstract scalar(value: number, dtype: DType): T;
+  /** Whether x is a tensor of this tensor's kind (eager with eager, graph node with graph node). */
+  protected abstract isSameKind(x: unknown): x is T;
+  /** Whether reshape(shape) can be a view of this tensor's memory. */
+  protected abstract canView(shape: readonly Dim[]): boolean;
+  abstract isContiguous(): boolean;
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  dim(): number {
+    return this.shape.length;
+  }
+
+  numel(): number {
+    return numel(this.shape);
+  }
+
+  size(): Dim[];
+  size(dim: number): Dim;
+  size(dim?: number): Dim[] | Dim {
+    return dim === undefined ? [...this.shape] : this.shape[normalizeDim('size', dim, this.ndim)];
+  }
+
+  protected self(): T {
+    return this as unknown as T;
+  }
+
+  protected lift(op: string, x: T | number, like: T = this.self()): T {
+    if (typeof x === 'number') return this.scalar(x, promoteScalar(like.dtype, x));
+    if (this.isSameKind(x)) return x;
+    const got = x === null ? 'null' : typeof x === 'object' ? (x as object).constructor?.name ?? 'an object' : typeof x;
+    throw new ValueError(`${op}: got ${got}, expected a tensor of the same kind or a number`);
+  }
+
+  /** Broadcasts the inputs to one shape with explicit expands, then applies the op. */
+  protected elementwise(op: OpDef<any>, inputs: T[], attrs: object = {}): T {
+    const shape = broadcastShapes(op.name, inputs.map((x) => x.shape));
+    return this.applyOp(op, inputs.map((x) => (sameShape(x.shape, shape) ? x : x.expand(shape))), attrs);
+  }
+
+  private binary(op: OpDef<any>, other: T | number): T {
+    return this.elementwise(op, [this.self(), this.lift(op.name, other)]);
+  }
+
+  add(other: T | number): T { return this.binary(OPS.add, other); }
+  sub(other: T | number): T { return this.binary(OPS.sub, other); }
+  mul(other: T | number): T { return this.binary(OPS.mul, other); }
+  div(other: T | number): T { return this.binary(OPS.div, other); }
+  maximum(other: T | number): T { return this.binary(OPS.maximum, other); }
+  minimum(other: T | number): T { return this.binary(OPS.minimum, other); }
+  lt(other: T | number): T { return this.binary(OPS.lt, other); }
+  le(other: T | number): T { return this.binary(OPS.le, other); }
+  gt(other: T | number): T { return this.binary(OPS.gt, other); }
+  ge(other: T | number): T { return this.binary(OPS.ge, other); }
+  eq(other: T | number): T { return this.binary(OPS.eq, other); }
+  ne(other: T | number): T { return this.binary(OPS.ne, other); }
+
+  /** A number exponent stays a kernel parameter; a tensor exponent is differentiated too. */
+  pow(exponent: T | number): T {
+    if (typeof exponent === 'number') return this.applyOp(OPS.powScalar, [this.self()], { exponent });
+    return this.binary(OPS.pow, exponent);
+  }
+
+  neg(): T { return this.applyOp(OPS.neg, [this.self()], {}); }
+  exp(): T { return this.applyOp(OPS.exp, [this.self()], {}); }
+  log(): T { return this.applyOp(OPS.log, [this.self()], {}); }
+  sqrt(): T { return this.applyOp(OPS.sqrt, [this.self()], {}); }
+  abs(): T { return this.applyOp(OPS.abs, [this.self()], {}); }
+  sign(): T { return this.applyOp(OPS.sign, [this.self()], {}); }
+  tanh(): T { return this.applyOp(OPS.tanh, [this.self()], {}); }
+  sigmoid(): T { return this.applyOp(OPS.sigmoid, [this.self()], {}); }
+  relu(): T { return this.applyOp(OPS.relu, [this.self()], {}); }
+  logicalNot(): T { return this.applyOp(OPS.logicalNot, [this.self()], {}); }
+
+  /** clamp({min: 0}) is the tutorial's ReLU; either bound may be left out. */
+  clamp(options: ClampOptions): T {
+    const { min = -Infinity, max = Infinity } = options ?? {};
+    if (typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max)) {
+      throw new ValueError(`clamp: got min ${String(min)} and max ${String(max)}, expected numbers (not NaN)`);
+    }
+    return this.applyOp(OPS.clamp, [this.self()], { min, max });
+  }
+
+  /** this where cond is true, other elsewhere. */
+  where(cond: T, other: T | number): T {
+    return this.elementwise(OPS.where, [this.lift('where', cond), this.self(), this.lift('where', other)]);
+  }
+
+  /** value where mask is true, this elsewhere. */
+  maskedFill(mask: T, value: number): T {
+    return this.elementwise(OPS.where, [this.lift('maskedFill', mask), this.lift('maskedFill', value), this.self()]);
+  }
+
+  private reduction(op: OpDef<any>, dims: number | readonly number[] | undefined, keepdim: boolean): T {
+    return this.applyOp(op, [this.self()], { dims: normalizeDims(op.name, dims, this.ndim), keepdim });
+  }
+
+  sum(dims?: number | readonly number[], keepdim = false): T { return this.reduction(OPS.sum, dims, keepdim); }
+  max(dims?: number | readonly number[], keepdim = false): T { return this.reduction(OPS.max, dims, keepdim); }
+  min(dims?: number | readonly number[], keepdim = false): T { return this.reduction(OPS.min, dims, keepdim); }
+  argmax(dim?: number, keepdim = false): T { return this.reduction(OPS.argmax, dim, keepdim); }
+  argmin(dim?: number, keepdim = false): T { return this.reduction(OPS.argmin, dim, keepdim); }
+
+  mean(dims?: number | readonly number[], keepdim = false): T {
+    const all = normalizeDims('mean', dims, this.ndim);
+    const count = numel(all.map((d) => this.shape[d]));
+    return this.sum(all, keepdim).div(count);
+  }
+
+  /** log Σ exp(x), stable: m + log Σ exp(x − m) with m the max. */
+  logsumexp(dims?: number | readonly number[], keepdim = false): T {
+    const m = this.max(dims, true);
+    const out = this.sub(m).exp().sum(dims, true).log().add(m);
+    return keepdim ? out : out.squeezeDims(normalizeDims('logsumexp', dims, this.ndim));
+  }
+
+  softmax(dim: number): T {
+    const e = this.sub(this.max(dim, true)).exp();
+    return e.div(e.sum(dim, true));
+  }
+
+  logSoftmax(dim: number): T {
+    return this.sub(this.logsumexp(dim, true));
+  }
+
+  /** Matrix product with NumPy's rules: 1-D operands gain and lose a dim, batch dims broadcast. */
+  matmul(other: T): T {
+    let a = this.self();
+    let b = this.lift('matmul', other);
+    if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(`matmul: got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}, expected operands of rank ≥ 1`);
+    const vecA = a.ndim === 1;
+    const vecB = b.ndim === 1;
+    if (vecA) a = a.unsqueeze(0);
+    if (vecB) b = b.unsqueeze(-1);
+    if (a.shape.length > 2 || b.shape.length > 2) {
+      const batch = broadcastShapes('matmul', [a.shape.slice(0, -2), b.shape.slice(0, -2)]);
+      const to = (x: T) => {
+        const shape = [...batch, ...x.shape.slice(-2)];
+        return sameShape(x.shape, shape) ? x : x.expand(shape);
+      };
+      a = to(a);
+      b = to(b);
+    }
+    let out = a.applyOp(OPS.matmul, [a, b], {});
+    if (vecA) out = out.squeeze(-2);
+    if (vecB) out = out.squeeze(-1);
+    return out;
+  }
+
+  mm(other: T): T {
+    const b = this.lift('mm', other);
+    if (this.ndim !== 2 || b.ndim !== 2) throw new ShapeError(`mm: got shapes ${fmtShape(this.shape)} and ${fmtShape(b.shape)}, expected two 2-D tensors`);
+    return this.matmul(b);
+  }
+
+  bmm(other: T): T {
+    const b = this.lift('bmm', other);
+    if (this.ndim !== 3 || b.ndim !== 3 || this.shape[0] !== b.shape[0]) {
+      throw new ShapeError(`bmm: got shapes ${fmtShape(this.shape)} and ${fmtShape(b.shape)}, expected two 3-D tensors with equal batch sizes`);
+    }
+    return this.matmul(b);
+  }
+
+  /** One dim may be -1 (inferred). A view when the layout allows, else a copy. */
+  reshape(shape: readonly Dim[]): T {
+    const target = this.inferShape('reshape', shape);
+    if (sameShape(target, this.shape)) return this.self();
+    const source = this.canView(target) ? this.self() : this.contiguous();
+    return source.applyOp(OPS.reshape, [source], { shape: target });
+  }
+
+  /** Like reshape, but never copies: throws if the layout does not allow a view. */
+  view(shape: readonly Dim[]): T {
+    return this.applyOp(OPS.reshape, [this.self()], { shape: this.inferShape('view', shape) });
+  }
+
+  flatten(startDim = 0, endDim = -1): T {
+    if (this.ndim === 0) return this.reshape([1]);
+    const s = normalizeDim('flatten', startDim, this.ndim);
+    const e = normalizeDim('flatten', endDim, this.ndim);
+    const middle = this.shape.slice(s, e + 1);
+    const size = middle.includes(null) ? null : numel(middle);
+    return this.reshape([...this.shape.slice(0, s), size, ...this.shape.slice(e + 1)]);
+  }
+
+  private inferShape(op: string, shape: readonly Dim[]): Dim[] {
+    if (!Array.isArray(shape)) throw new ShapeError(`${op}: got ${String(shape)}, expected an array of sizes`);
+    const holes = shape.filter((d) => d === -1).length;
+    for (const d of shape) {
+      if (d !== null && (!Number.isInteger(d) || d < -1)) throw new ShapeError(`${op}: got shape ${fmtShape(shape)}, expected non-negative integers and at most one -1`);
+    }
+    if (holes > 1) throw new ShapeError(`${op}: got shape ${fmtShape(shape)}, expected at most one -1`);
+    if (holes === 0) return [...shape];
+    const known = numel(shape.filter((d) => d !== -1));
+    const total = numel(this.shape);
+    const inferred = Number.isNaN(total) || Number.isNaN(known) ? null : known === 0 ? 0 : total / known;
+    if (inferred !== null && !Number.isInteger(inferred)) {
+      throw new ShapeError(`${op}: cannot view shape ${fmtShape(this.shape)} (${total} elements) as ${fmtShape(shape)}; expected the sizes to divide ${total}`);
+    }
+    return shape.map((d) => (d === -1 ? inferred : d));
+  }
+
+  transpose(dim0: number, dim1: number): T {
+    return this.applyOp(OPS.transpose, [this.self()], { dim0: normalizeDim('transpose', dim0, this.ndim), dim1: normalizeDim('transpose', dim1, this.ndim) });
+  }
+
+  /** Transpose of a matrix (a vector or scalar is returned as is), as torch.t. */
+  t(): T {
+    if (this.ndim > 2) throw new ShapeError(`t: got shape ${fmtShape(this.shape)}, expected a tensor of rank ≤ 2 (use transpose)`);
+    return this.ndim < 2 ? this.self() : this.transpose(0, 1);
+  }
+
+  permute(...dims: number[]): T {
+    const list = dims.length === 1 && Array.isArray(dims[0]) ? (dims[0] as unknown as number[]) : dims;
+    return this.applyOp(OPS.permute, [this.self()], { dims: list.map((d) => normalizeDim('permute', d, this.ndim)) });
+  }
+
+  /** Size-1 dims become any size, with stride 0 (no copy); -1 keeps a dim. */
+  expand(shape: readonly Dim[]): T {
+    const lead = shape.length - this.ndim;
+    const target = shape.map((d, i) => (d === -1 ? this.shape[i - lead] : d));
+    if (sameShape(target, this.shape)) return this.self();
+    return this.applyOp(OPS.expand, [this.self()], { shape: target });
+  }
+
+  expandAs(other: T): T {
+    return this.expand(other.shape);
+  }
+
+  /** Sums broadcast dims away: the adjoint of expand. */
+  sumTo(shape: readonly Dim[]): T {
+    const lead = this.ndim - shape.length;
+    if (lead < 0) throw new ShapeError(`sumTo: cannot sum shape ${fmtShape(this.shape)} to the larger rank of ${fmtShape(shape)}`);
+    const dims: number[] = [];
+    this.shape.forEach((d, i) => {
+      if (i < lead || (shape[i - lead] === 1 && d !== 1)) dims.push(i);
+    });
+    if (dims.length === 0) return this.self();
+    let out = this.sum(dims, true);
+    for (let i = 0; i < lead; i++) out = out.squeeze(0);
+    return out;
+  }
+
+  unsqueeze(dim: number): T {
+    return this.applyOp(OPS.unsqueeze, [this.self()], { dim: normalizeDim('unsqueeze', dim, this.ndim + 1) });
+  }
+
+  /** Without a dim, drops every size-1 dim. */
+  squeeze(dim?: number): T {
+    if (dim === undefined) return this.squeezeDims(this.shape.flatMap((d, i) => (d === 1 ? [i] : [])));
+    return this.applyOp(OPS.squeeze, [this.self()], { dim: normalizeDim('squeeze', dim, this.ndim) });
+  }
+
+  protected squeezeDims(dims: readonly number[]): T {
+    let out = this.self();
+    for (const d of [...dims].sort((x, y) => y - x)) out = out.squeeze(d);
+    return out;
+  }
+
+  narrow(dim: number, start: number, length: number): T {
+    const d = normalizeDim('narrow', dim, this.ndim);
+    const size = this.shape[d];
+    const from = start < 0 && size !== null ? start + size : start;
+    return this.applyOp(OPS.narrow, [this.self()], { dim: d, start: from, length });
+  }
+
+  pad(dim: number, before: number, after: number): T {
+    return this.applyOp(OPS.pad, [this.self()], { dim: normalizeDim('pad', dim, this.ndim), before, after });
+  }
+
+  contiguous(): T {
+    return this.isContiguous() ? this.self() : this.applyOp(OPS.contiguous, [this.self()], {});
+  }
+
+  clone(): T {
+    return this.applyOp(OPS.contiguous, [this.self()], {});
+  }
+
+  to(dtype: DType): T {
+    checkDType(dtype, 'to');
+    return dtype === this.dtype ? this.self() : this.applyOp(OPS.cast, [this.self()], { dtype });
+  }
+
+  fullLike(value: number, dtype?: DType): T {
+    return this.applyOp(OPS.fullLike, [this.self()], { value, dtype: dtype === undefined ? undefined : checkDType(dtype, 'fullLike') });
+  }
+
+  zerosLike(): T {
+    return this.fullLike(0);
+  }
+
+  onesLike(): T {
+    return this.fullLike(1);
+  }
+
+  indexSelect(dim: number, index: T): T {
+    return this.applyOp(OPS.indexSelect, [this.self(), this.lift('indexSelect', index)], { dim: normalizeDim('indexSelect', dim, this.ndim) });
+  }
+
+  indexAdd(dim: number, index: T, source: T): T {
+    return this.applyOp(OPS.indexAdd, [this.self(), this.lift('indexAdd', index), this.lift('indexAdd', source)], { dim: normalizeDim('indexAdd', dim, this.ndim) });
+  }
+
+  gather(dim: number, index: T): T {
+    return this.applyOp(OPS.gather, [this.self(), this.lift('gather', index)], { dim: normalizeDim('gather', dim, this.ndim) });
+  }
+
+  scatterAdd(dim: number, index: T, source: T): T {
+    return this.applyOp(OPS.scatterAdd, [this.self(), this.lift('scatterAdd', index), this.lift('scatterAdd', source)], { dim: normalizeDim('scatterAdd', dim, this.ndim) });
+  }
+}
+
+/** Joins tensors along an existing dim. */
+export function cat<T extends TensorOps<T>>(tensors: readonly T[], dim = 0): T {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new ShapeError('cat: got no tensors, expected a non-empty array');
+  const d = normalizeDim('cat', dim, tensors[0].ndim);
+  return tensors[0].applyOp(OPS.cat, [...tensors], { dim: d });
+}
+
+/** Joins tensors along a new dim. */
+export function stack<T extends TensorOps<T>>(tensors: readonly T[], dim = 0): T {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new ShapeError('stack: got no tensors, expected a non-empty array');
+  const d = normalizeDim('stack', dim, tensors[0].ndim + 1);
+  return cat(tensors.map((t) => t.unsqueeze(d)), d);
+}
+
+/** a where cond is true, b elsewhere. */
+export function where<T extends TensorOps<T>>(cond: T, a: T | number, b: T | number): T {
+  if (typeof a === 'number') {
+    if (typeof b === 'number') throw new ValueError('where: got two numbers, expected at least one tensor among a and b');
+    return b.maskedFill(cond, a);
+  }
+  return a.where(cond, b);
+}

@@ -1,0 +1,61 @@
+// The op table: every primitive Skein has. Composites (mean, softmax, mseLoss …) are methods
+// built from these and have no kernel or backward of their own.
+import * as elementwise from './elementwise.js';
+import * as indexing from './indexing.js';
+import * as linalg from './linalg.js';
+import * as reduce from './reduce.js';
+import * as views from './views.js';
+import type { OpDef } from './define.js';
+
+export const OPS = {
+  neg: elementwise.neg,
+  exp: elementwise.exp,
+  log: elementwise.log,
+  sqrt: elementwise.sqrt,
+  abs: elementwise.abs,
+  sign: elementwise.sign,
+  tanh: elementwise.tanh,
+  sigmoid: elementwise.sigmoid,
+  relu: elementwise.relu,
+  logicalNot: elementwise.logicalNot,
+  clamp: elementwise.clamp,
+  powScalar: elementwise.powScalar,
+  add: elementwise.add,
+  sub: elementwise.sub,
+  mul: elementwise.mul,
+  div: elementwise.div,
+  pow: elementwise.pow,
+  maximum: elementwise.maximum,
+  minimum: elementwise.minimum,
+  lt: elementwise.lt,
+  le: elementwise.le,
+  gt: elementwise.gt,
+  ge: elementwise.ge,
+  eq: elementwise.eq,
+  ne: elementwise.ne,
+  where: elementwise.where,
+  sum: reduce.sum,
+  max: reduce.max,
+  min: reduce.min,
+  argmax: reduce.argmax,
+  argmin: reduce.argmin,
+  matmul: linalg.matmul,
+  reshape: views.reshape,
+  transpose: views.transpose,
+  permute: views.permute,
+  expand: views.expand,
+  unsqueeze: views.unsqueeze,
+  squeeze: views.squeeze,
+  narrow: views.narrow,
+  pad: views.pad,
+  cat: views.cat,
+  contiguous: views.contiguous,
+  cast: views.cast,
+  fullLike: views.fullLike,
+  indexSelect: indexing.indexSelect,
+  indexAdd: indexing.indexAdd,
+  gather: indexing.gather,
+  scatterAdd: indexing.scatterAdd,
+} satisfies Record<string, OpDef<any>>;
+
+export type OpName = keyof typeof OPS;

@@ -1,0 +1,70 @@
+// The device: a fixed-size piscina pool. Jobs carry SharedArrayBuffer views only, so a worker's
+// writes land in the tensors themselves and nothing needs to be sent back.
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { ValueError } from '../errors.js';
+import type { KernelConfig } from '../kernels/index.js';
+import type { TileJob } from './tiles.js';
+
+let threads = availableParallelism();
+let pool: Piscina | null = null;
+let kernelConfig: KernelConfig = { matmul: 'js' };
+
+/** The compiled worker: Node 20 cannot run a .ts worker, so tests build it first. */
+function workerPath(): string {
+  const here = fileURLToPath(import.meta.url);
+  const compiled = here.endsWith('.js')
+    ? new URL('../../workers/kernel.worker.js', import.meta.url)
+    : new URL('../../dist/workers/kernel.worker.js', import.meta.url);
+  const path = fileURLToPath(compiled);
+  if (!existsSync(path)) throw new Error(`skein: the compiled worker ${path} is missing; run \`npm run build\``);
+  return path;
+}
+
+/**
+ * Sizes the device: N worker threads, as `--threads N` does for the examples. Takes effect at the
+ * next pool launch; results are bitwise identical for any N.
+ * @example setNumThreads(2)
+ */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 1024) {
+    throw new ValueError(`setNumThreads: got ${String(n)}, expected an integer from 1 to 1024`);
+  }
+  threads = n;
+}
+
+export function getNumThreads(): number {
+  return threads;
+}
+
+export function setKernelConfig(config: KernelConfig): void {
+  kernelConfig = config;
+  void closePool();
+}
+
+/** Fixed-size pool: min = max = threads, so workers never idle out between ops. */
+export function getPool(): Piscina {
+  if (pool !== null && pool.options.maxThreads === threads) return pool;
+  void closePool();
+  pool = new Piscina({
+    filename: workerPath(),
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: Infinity,
+    concurrentTasksPerWorker: 1,
+    workerData: kernelConfig,
+  });
+  return pool;
+}
+
+export function runOnPool(job: TileJob): Promise<number> {
+  return getPool().run(job);
+}
+
+export async function closePool(): Promise<void> {
+  const old = pool;
+  pool = null;
+  if (old !== null) await old.destroy();
+}

@@ -1,0 +1,239 @@
+// The stream: an in-order queue of kernel launches. Small launches run inline on the main thread;
+// large ones are cut into tiles for the pool. In-order execution makes in-place ops and optimizer
+// updates safe without dependency tracking; reads are the only await.
+import { DeviceError, IndexError } from '../errors.js';
+import { kernelOf, runKernel, type KernelTask } from '../kernels/index.js';
+import type { Storage } from '../storage.js';
+import { getNumThreads, runOnPool } from './pool.js';
+import { DONE, FAILED, runTiles, type TileJob } from './tiles.js';
+
+export interface Launch {
+  /** The op's name, for errors. */
+  op: string;
+  task: KernelTask;
+  reads: Storage[];
+  writes: Storage[];
+  /** Writes into storage that existed before (an in-place op) rather than a fresh output. */
+  inPlace: boolean;
+}
+
+/** A 2-way split costs 45–100 µs per op here, so only work above ≈ 150 µs goes to the pool. */
+const POOL_MIN_NS = 150_000;
+/** Tile size in estimated time: small enough to balance two workers, large enough to amortise a claim. */
+const TILE_NS = 40_000;
+/** Launches queued before a never-awaiting script is made to wait (memory stays bounded). */
+const MAX_DEPTH = 512;
+/** The async pump yields to the event loop after this long, so timers and I/O keep turning. */
+const PUMP_SLICE_MS = 8;
+
+interface InFlight {
+  launch: Launch;
+  job: TileJob;
+  finished: boolean;
+}
+
+export interface RuntimeStats {
+  inlineLaunches: number;
+  poolLaunches: number;
+  poolTasks: number;
+}
+
+const stats: RuntimeStats = { inlineLaunches: 0, poolLaunches: 0, poolTasks: 0 };
+let injectedFault: 'throw' | 'exit' | null = null;
+
+function kernelError(launch: Launch, err: unknown): Error {
+  const e = err instanceof Error ? err : new Error(String(err));
+  if (e.name === 'RangeError') return new IndexError(e.message.startsWith(launch.op) ? e.message : `${launch.op}: ${e.message}`, { cause: e });
+  return new DeviceError(`${launch.op}: the kernel failed on the device (${e.message})`, { cause: e });
+}
+
+class Stream {
+  private queue: (Launch | undefined)[] = [];
+  private head = 0;
+  private inflight: InFlight | null = null;
+  private pumpScheduled = false;
+  private idleWaiters: (() => void)[] = [];
+  /** The first failure no read has reported yet; synchronize() rejects with it. */
+  private pendingError: Error | null = null;
+
+  submit(launch: Launch): void {
+    if (this.isIdle()) {
+      this.execute(launch);
+      return;
+    }
+    this.queue.push(launch);
+    if (this.queue.length - this.head > MAX_DEPTH) this.drainSync();
+  }
+
+  isIdle(): boolean {
+    return this.inflight === null && !this.pumpScheduled && this.head === this.queue.length;
+  }
+
+  /** Resolves once every launch so far has run; rejects with a failure no read has reported. */
+  async synchronize(): Promise<void> {
+    if (!this.isIdle()) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    const err = this.pendingError;
+    this.pendingError = null;
+    if (err !== null) throw err;
+  }
+
+  /** Waits for the queue to empty without reporting failures (a read reports its own tensor's). */
+  async idle(): Promise<void> {
+    if (!this.isIdle()) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Fails every queued launch (their reads reject) and forgets them; used by shutdown(). */
+  abandon(reason: Error): void {
+    while (this.head < this.queue.length) {
+      const launch = this.queue[this.head++] as Launch;
+      for (const s of launch.writes) s.error ??= reason;
+    }
+    if (this.inflight !== null) for (const s of this.inflight.launch.writes) s.error ??= reason;
+    this.inflight = null;
+    this.resetIfDrained();
+  }
+
+  /** Runs one launch now: inline, or dispatched to the pool (then the queue waits for it). */
+  private execute(launch: Launch): void {
+    const poisoned = launch.reads.find((s) => s.error !== null);
+    if (poisoned !== undefined) {
+      // A failed producer: fresh outputs inherit its error; an in-place target keeps its old values.
+      if (launch.inPlace) this.pendingError ??= poisoned.error;
+      else for (const s of launch.writes) s.error = poisoned.error;
+      return;
+    }
+    const kernel = kernelOf(launch.task.kernel);
+    const units = kernel.units(launch.task.args);
+    if (units === 0) return;
+    const unitCost = Math.max(kernel.unitCost(launch.task.args), 1);
+    if (units === 1 || units * unitCost < POOL_MIN_NS) {
+      stats.inlineLaunches += 1;
+      try {
+        runKernel(launch.task, 0, units);
+      } catch (err) {
+        this.fail(launch, err);
+      }
+      return;
+    }
+    this.dispatch(launch, units, unitCost);
+  }
+
+  private dispatch(launch: Launch, units: number, unitCost: number): void {
+    const grain = Math.max(1, Math.ceil(TILE_NS / unitCost));
+    const tiles = Math.ceil(units / grain);
+    const job: TileJob = { task: launch.task, control: new Int32Array(new SharedArrayBuffer(12)), tiles, grain, units };
+    if (injectedFault !== null) {
+      job.fault = injectedFault;
+      injectedFault = null;
+    }
+    const tasks = Math.min(getNumThreads(), tiles);
+    stats.poolLaunches += 1;
+    stats.poolTasks += tasks;
+    const entry: InFlight = { launch, job, finished: false };
+    this.inflight = entry;
+    const runs = Array.from({ length: tasks }, () => runOnPool(job));
+    void Promise.allSettled(runs).then((results) => {
+      if (entry.finished) return;
+      entry.finished = true;
+      const failure = results.find((r) => r.status === 'rejected');
+      if (failure !== undefined) this.fail(launch, (failure as PromiseRejectedResult).reason);
+      if (this.inflight === entry) this.inflight = null;
+      this.pump();
+    });
+  }
+
+  private fail(launch: Launch, err: unknown): void {
+    const error = kernelError(launch, err);
+    for (const s of launch.writes) s.error = error;
+    this.pendingError ??= error;
+  }
+
+  /** Runs queued launches in order until one goes to the pool or the time slice ends. */
+  private pump(): void {
+    this.pumpScheduled = false;
+    const started = performance.now();
+    while (this.inflight === null && this.head < this.queue.length) {
+      if (performance.now() - started > PUMP_SLICE_MS) {
+        this.pumpScheduled = true;
+        setImmediate(() => this.pump());
+        return;
+      }
+      const launch = this.queue[this.head] as Launch;
+      this.queue[this.head++] = undefined;
+      this.execute(launch);
+    }
+    this.resetIfDrained();
+  }
+
+  private resetIfDrained(): void {
+    if (this.inflight !== null || this.head < this.queue.length) return;
+    this.queue.length = 0;
+    this.head = 0;
+    if (this.pumpScheduled) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /**
+   * Backpressure for a script that never awaits: the main thread finishes the job in flight
+   * (claiming its unclaimed tiles, waiting for those a worker holds) and runs the queue itself.
+   * It never waits on a task piscina might still hold, so it cannot deadlock.
+   */
+  private drainSync(): void {
+    const entry = this.inflight;
+    if (entry !== null) {
+      runTiles(entry.job);
+      const { control, tiles } = entry.job;
+      for (let done = Atomics.load(control, DONE); done < tiles && Atomics.load(control, FAILED) === 0; done = Atomics.load(control, DONE)) {
+        if (Atomics.wait(control, DONE, done, 30_000) === 'timed-out') {
+          this.fail(entry.launch, new Error('a worker stopped answering'));
+          break;
+        }
+      }
+      if (Atomics.load(control, FAILED) !== 0) this.fail(entry.launch, new Error('a worker threw'));
+      entry.finished = true;
+      this.inflight = null;
+    }
+    while (this.head < this.queue.length) {
+      const launch = this.queue[this.head] as Launch;
+      this.queue[this.head++] = undefined;
+      if (launch.reads.some((s) => s.error !== null)) {
+        this.execute(launch);
+        continue;
+      }
+      stats.inlineLaunches += 1;
+      const units = kernelOf(launch.task.kernel).units(launch.task.args);
+      try {
+        runKernel(launch.task, 0, units);
+      } catch (err) {
+        this.fail(launch, err);
+      }
+    }
+    this.resetIfDrained();
+  }
+}
+
+export const stream = new Stream();
+
+export function submit(launch: Launch): void {
+  stream.submit(launch);
+}
+
+/**
+ * Waits until every op issued so far has run; rejects with the first device failure not yet
+ * reported by a read.
+ * @example await synchronize()
+ */
+export function synchronize(): Promise<void> {
+  return stream.synchronize();
+}
+
+export function runtimeStats(): RuntimeStats {
+  return { ...stats };
+}
+
+/** Test hook: the next pool launch's workers throw ('throw') or die ('exit') before any tile. */
+export function injectWorkerFault(kind: 'throw' | 'exit'): void {
+  injectedFault = kind;
+}

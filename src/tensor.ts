@@ -1,0 +1,267 @@
+// The eager tensor: storage + shape + strides + offset. Ops run as they are called (their
+// kernels queue on the stream) and record the graph when an input requires grad.
+import { inspect } from 'node:util';
+import { runBackward, edgeOf, type BackwardOptions } from './autograd/engine.js';
+import { isGradEnabled, noGrad } from './autograd/grad-mode.js';
+import { AccumulateGrad, OpNode, type Node } from './autograd/node.js';
+import { isFloat, promote, type DType } from './dtype.js';
+import { AutogradError, DTypeError, fmtShape, ShapeError, ValueError } from './errors.js';
+import type { DataArray } from './kernels/types.js';
+import type { Buf, OpDef } from './ops/define.js';
+import { TensorOps, type ClampOptions } from './ops/methods.js';
+import { OPS } from './ops/table.js';
+import { viewStrides } from './ops/views.js';
+import { stream } from './runtime/stream.js';
+import { contiguousStrides, isContiguous, numel, sameShape, type Dim } from './shape.js';
+import { Storage } from './storage.js';
+
+const SCALAR_CACHE_LIMIT = 4096;
+const scalars = new Map<string, Tensor>();
+
+export class Tensor extends TensorOps<Tensor> implements Buf {
+  readonly shape: number[];
+  readonly strides: number[];
+  grad: Tensor | null = null;
+  /** The node that made this tensor (null for leaves). */
+  gradFn: Node | null = null;
+  /** Which output of gradFn this tensor is. */
+  outputIndex = 0;
+  private needsGrad = false;
+  private leafAccumulator: AccumulateGrad | null = null;
+
+  constructor(
+    readonly storage: Storage,
+    shape: readonly number[],
+    strides: readonly number[] = contiguousStrides(shape),
+    readonly offset = 0,
+  ) {
+    super();
+    this.shape = [...shape];
+    this.strides = [...strides];
+  }
+
+  /** A fresh contiguous tensor; its storage starts zeroed. */
+  static empty(shape: readonly number[], dtype: DType): Tensor {
+    return new Tensor(new Storage(dtype, numel(shape)), shape);
+  }
+
+  get dtype(): DType {
+    return this.storage.dtype;
+  }
+
+  get requiresGrad(): boolean {
+    return this.needsGrad;
+  }
+
+  set requiresGrad(value: boolean) {
+    if (value && !isFloat(this.dtype)) throw new DTypeError(`requiresGrad: got a tensor of dtype ${this.dtype}; only float32 and float64 tensors can require gradients`);
+    if (!value && this.gradFn !== null) throw new AutogradError('requiresGrad: can only change the flag of a leaf tensor; expected detach() for a non-leaf');
+    this.needsGrad = value;
+  }
+
+  requiresGrad_(value = true): this {
+    this.requiresGrad = value;
+    return this;
+  }
+
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  accumulator(): AccumulateGrad {
+    this.leafAccumulator ??= new AccumulateGrad(this);
+    return this.leafAccumulator;
+  }
+
+  /** Keeps .grad for a non-leaf after backward (leaves always keep theirs). */
+  retainGrad(): void {
+    if (this.gradFn === null) return;
+    this.gradFn.retained[this.outputIndex] = this;
+  }
+
+  /** The same storage, cut from the graph. */
+  detach(): Tensor {
+    return new Tensor(this.storage, this.shape, this.strides, this.offset);
+  }
+
+  /**
+   * Fills .grad of every leaf this tensor depends on with d(this)/d(leaf), accumulating.
+   * @example loss.backward(); w.grad
+   */
+  backward(gradient?: Tensor, options?: BackwardOptions): void {
+    runBackward(this, gradient, options);
+  }
+
+  applyOp(op: OpDef<any>, inputs: Tensor[], attrs: object): Tensor {
+    const meta = op.shape(inputs, attrs);
+    let out: Tensor;
+    if (op.view !== undefined) {
+      const layout = op.view(inputs[0], attrs);
+      out = new Tensor(inputs[0].storage, layout.shape, layout.strides, layout.offset);
+    } else {
+      out = Tensor.empty(meta.shape as number[], meta.dtype);
+      op.forward?.(out, inputs, attrs, false);
+    }
+    if (isGradEnabled() && isFloat(out.dtype) && inputs.some((x) => x.requiresGrad)) record(op, inputs, attrs, out);
+    return out;
+  }
+
+  protected scalar(value: number, dtype: DType): Tensor {
+    const key = `${dtype}:${Object.is(value, -0) ? '-0' : value}`;
+    let t = scalars.get(key);
+    if (t === undefined) {
+      if (scalars.size >= SCALAR_CACHE_LIMIT) scalars.clear();
+      t = Tensor.empty([], dtype);
+      t.storage.data[0] = value;
+      scalars.set(key, t);
+    }
+    return t;
+  }
+
+  protected isSameKind(x: unknown): x is Tensor {
+    return x instanceof Tensor;
+  }
+
+  protected canView(shape: readonly Dim[]): boolean {
+    return viewStrides(this.shape, this.strides, shape as number[]) !== null;
+  }
+
+  isContiguous(): boolean {
+    return isContiguous(this.shape, this.strides);
+  }
+
+  float(): Tensor { return this.to('float32'); }
+  double(): Tensor { return this.to('float64'); }
+  int(): Tensor { return this.to('int32'); }
+  bool(): Tensor { return this.to('bool'); }
+
+  // In-place ops: the result is written into this tensor's memory and its version goes up.
+
+  add_(other: Tensor | number): this { return this.writeInPlace(OPS.add, [this, other]); }
+  sub_(other: Tensor | number): this { return this.writeInPlace(OPS.sub, [this, other]); }
+  mul_(other: Tensor | number): this { return this.writeInPlace(OPS.mul, [this, other]); }
+  div_(other: Tensor | number): this { return this.writeInPlace(OPS.div, [this, other]); }
+  clamp_(options: ClampOptions): this {
+    const { min = -Infinity, max = Infinity } = options ?? {};
+    return this.writeInPlace(OPS.clamp, [this], { min, max });
+  }
+  relu_(): this { return this.writeInPlace(OPS.relu, [this]); }
+  fill_(value: number): this {
+    if (typeof value !== 'number') throw new ValueError(`fill_: got ${typeof value}, expected a number`);
+    return this.writeInPlace(OPS.fullLike, [this], { value });
+  }
+  zero_(): this { return this.fill_(0); }
+  /** Copies src (broadcast, cast to this dtype) into this tensor; the old values get no gradient. */
+  copy_(src: Tensor | number): this { return this.writeInPlace(OPS.cast, [src], { dtype: this.dtype }); }
+
+  private writeInPlace(op: OpDef<any>, args: (Tensor | number)[], attrs: object = {}): this {
+    const name = `${op.name}_`;
+    const inputs = args.map((x) => this.lift(name, x, this));
+    for (const x of inputs) {
+      const fits = x.ndim <= this.ndim && x.shape.every((d, i) => d === 1 || d === this.shape[this.ndim - x.ndim + i]);
+      if (!fits) throw new ShapeError(`${name}: got an operand of shape ${fmtShape(x.shape)} for a tensor of shape ${fmtShape(this.shape)}; expected it to broadcast to the tensor's shape`);
+    }
+    const expanded = inputs.map((x) => (sameShape(x.shape, this.shape) ? x : noGrad(() => x.expand(this.shape))));
+    const meta = op.shape(expanded, attrs);
+    if (promote(meta.dtype, this.dtype) !== this.dtype) {
+      throw new DTypeError(`${name}: the result has dtype ${meta.dtype}, which cannot be stored in a tensor of dtype ${this.dtype}; expected a result of dtype ${this.dtype}`);
+    }
+    const tracking = isGradEnabled() && expanded.some((x) => x.requiresGrad || x === this);
+    if (isGradEnabled() && this.isLeaf && this.requiresGrad) {
+      throw new AutogradError(`${name}: a leaf tensor that requires grad is used in an in-place operation; expected the update inside noGrad(() => …)`);
+    }
+    const recordIt = tracking && isFloat(this.dtype) && expanded.some((x) => x.requiresGrad);
+    const node = recordIt ? makeNode(op, expanded, attrs, this) : null;
+    op.forward?.(this, expanded, attrs, true);
+    this.storage.version += 1;
+    if (node !== null) {
+      this.gradFn = node;
+      this.outputIndex = 0;
+      this.needsGrad = true;
+    }
+    return this;
+  }
+
+  // Reads: the only awaits. They wait for the stream, then copy out.
+
+  /**
+   * A copy of the values as a plain typed array, row-major.
+   * @example const values = await t.data()
+   */
+  async data(): Promise<DataArray> {
+    const source = this.isContiguous() ? this : noGrad(() => this.contiguous());
+    await stream.idle();
+    const err = source.storage.error ?? this.storage.error;
+    if (err !== null) throw err;
+    return source.storage.data.slice(source.offset, source.offset + this.numel()) as DataArray;
+  }
+
+  /** Nested arrays of numbers (booleans for bool tensors); a number for a 0-d tensor. */
+  async toArray(): Promise<unknown> {
+    return nest(await this.data(), this.shape, this.dtype);
+  }
+
+  /**
+   * The single value of a one-element tensor.
+   * @example console.log(t, await loss.item())
+   */
+  async item(): Promise<number> {
+    if (this.numel() !== 1) throw new ValueError(`item: got a tensor of shape ${fmtShape(this.shape)}, expected exactly one element`);
+    return (await this.data())[0];
+  }
+
+  override toString(): string {
+    const head = `Tensor(shape=${fmtShape(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''}${this.gradFn ? `, gradFn=${this.gradFn.name}` : ''}`;
+    if (!stream.isIdle()) return `${head}, values pending)`;
+    if (this.storage.error !== null) return `${head}, failed: ${this.storage.error.message})`;
+    const values = new Array<number>(this.numel());
+    let i = 0;
+    forEachOffset(this.shape, this.strides, this.offset, (o) => (values[i++] = this.storage.data[o]));
+    return `${head}, values=${JSON.stringify(nest(values, this.shape, this.dtype))})`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+function makeNode(op: OpDef<any>, inputs: Tensor[], attrs: object, out: Tensor): OpNode {
+  const node = new OpNode(op, inputs, out, attrs);
+  node.edges = inputs.map(edgeOf);
+  return node;
+}
+
+function record(op: OpDef<any>, inputs: Tensor[], attrs: object, out: Tensor): void {
+  out.gradFn = makeNode(op, inputs, attrs, out);
+  out.requiresGrad = true;
+}
+
+function forEachOffset(shape: readonly number[], strides: readonly number[], offset: number, visit: (o: number) => void): void {
+  const n = numel(shape);
+  for (let i = 0; i < n; i++) {
+    let rem = i;
+    let o = offset;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      const q = rem % shape[d];
+      rem = (rem - q) / shape[d];
+      o += q * strides[d];
+    }
+    visit(o);
+  }
+}
+
+function nest(values: ArrayLike<number>, shape: readonly number[], dtype: DType): unknown {
+  const cast = dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;
+  if (shape.length === 0) return cast(values[0]);
+  let at = 0;
+  const build = (d: number): unknown[] => {
+    const out = new Array<unknown>(shape[d]);
+    for (let i = 0; i < shape[d]; i++) out[i] = d === shape.length - 1 ? cast(values[at++]) : build(d + 1);
+    return out;
+  };
+  return build(0);
+}
+
+export function isTensor(x: unknown): x is Tensor {
+  return x instanceof Tensor;
+}

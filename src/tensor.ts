@@ -146,6 +146,8 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
     return this.writeInPlace(OPS.clamp, [this], { min, max });
   }
   relu_(): this { return this.writeInPlace(OPS.relu, [this]); }
+  /** value where mask is true: the tutorial's grad_input[input < 0] = 0. */
+  maskedFill_(mask: Tensor, value: number): this { return this.writeInPlace(OPS.where, [mask, value, this]); }
   fill_(value: number): this {
     if (typeof value !== 'number') throw new ValueError(`fill_: got ${typeof value}, expected a number`);
     return this.writeInPlace(OPS.fullLike, [this], { value });

@@ -1,0 +1,6 @@
+// Every example the runner knows, in the order it lists them.
+import { customRelu } from './custom-relu.js';
+import type { Example } from './example.js';
+import { twoLayerAutograd } from './two-layer-autograd.js';
+
+export const EXAMPLES: Example[] = [twoLayerAutograd, customRelu];

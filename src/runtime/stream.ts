@@ -88,7 +88,12 @@ class Stream {
       const launch = this.queue[this.head++] as Launch;
       for (const s of launch.writes) s.error ??= reason;
     }
-    if (this.inflight !== null) for (const s of this.inflight.launch.writes) s.error ??= reason;
+    if (this.inflight !== null) {
+      for (const s of this.inflight.launch.writes) s.error ??= reason;
+      // Its pool tasks still settle later (rejected by the pool's teardown); they must not report
+      // that as a fresh failure to the next synchronize(), nor restart the pump.
+      this.inflight.finished = true;
+    }
     this.inflight = null;
     this.resetIfDrained();
   }

@@ -1,0 +1,315 @@
+// src/kernels/matmul-wasm.ts — float32 matmul in WebAssembly SIMD (built from src/kernels/wasm).
+// Imported by the main thread AND by workers. Nothing in src/kernels may import tensor, ops,
+// graph or runtime.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import type { Kernel, MatmulArgs } from './types.js';
+
+/** 'relaxed' fuses multiply-add (relaxed_madd); 'simd' rounds the product and the sum apart. */
+export type MatmulVariant = 'relaxed' | 'simd';
+
+/** A WASM matmul kernel. It computes float32 only: call `supports(args)` before `run`. */
+export interface WasmMatmulKernel extends Kernel<MatmulArgs> {
+  readonly variant: MatmulVariant;
+  supports(args: MatmulArgs): boolean;
+}
+
+/**
+ * A unit is one MC×nc tile of one batch entry of C, computed over the whole of k:
+ *   units = Π batchShape · ⌈n/nc⌉ · ⌈m/MC⌉, numbered batch-major, then column block, then row
+ *   block (fastest), so consecutive units in one run() call share the packed B panel.
+ * nc ≤ NC_MAX depends on n and k only (see colsPerUnit). Inside a tile k is walked in KC-deep
+ * blocks: a packed B strip (KC×8 floats = 8 KiB) stays in L1, the packed A block
+ * (MC×KC floats = 64 KiB) in L2.
+ */
+const MR = 4;
+const NR = 8;
+const MC = 64;
+const NC_MAX = 512;
+const KC = 256;
+/** Packed B covers all of k for one column block; nc shrinks so it stays under 32 MiB. */
+const B_PANEL_MAX_FLOATS = 1 << 23;
+const WASM_PAGE_BYTES = 65536;
+
+/**
+ * Single-thread speed of the micro-kernel (GFLOP/s = flops per ns) and of packing (floats per
+ * ns), measured on the project machine at 256–1024; unitCost is built from them.
+ */
+const GFLOPS: Record<MatmulVariant, number> = { relaxed: 46, simd: 38 };
+const PACK_FLOATS_PER_NS = 2;
+const UNIT_OVERHEAD_NS = 2000;
+
+const FILES: Record<MatmulVariant, string> = {
+  relaxed: 'matmul-relaxed.wasm',
+  simd: 'matmul-simd.wasm',
+};
+
+/** The slice of the WebAssembly JS API used here (tsconfig's lib has no WebAssembly types). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: object };
+}
+const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+interface GemmExports {
+  memory: WasmMemory;
+  heapBase(): number;
+  gemmBlock(ap: number, bp: number, cp: number, ldc: number, mc: number, nc: number, kc: number): void;
+  packStepMajor(src: number, ld: number, dst: number, count: number, kc: number, w: number): void;
+  packLineMajor(src: number, ld: number, dst: number, count: number, kc: number, w: number): void;
+}
+
+/**
+ * The picked variant for this process: 'relaxed' when relaxed SIMD compiles (on Node 20 after
+ * setting V8's --experimental-wasm-relaxed-simd, which this call does), else 'simd', else null.
+ * The V8 flag is process-wide, so workers started afterwards see the same answer; still, pass
+ * the main thread's choice to workers so both run the same bits.
+ *
+ * @example
+ *   const variant = bestMatmulVariant();            // 'relaxed' on Node 20 here
+ *   const kernel = variant && loadMatmulWasm(variant);
+ */
+export function bestMatmulVariant(): MatmulVariant | null {
+  if (relaxedSupported()) return 'relaxed';
+  if (WebAssembly.validate(wasmBytes('simd'))) return 'simd';
+  return null;
+}
+
+const loaded = new Map<MatmulVariant, WasmMatmulKernel | null>();
+
+/**
+ * This thread's kernel for `variant` (its own instance and memory), or null if this Node cannot
+ * compile that variant. Synchronous, so a worker can call it at module load.
+ *
+ * @example
+ *   const mm = loadMatmulWasm('simd')!;
+ *   // C (2×2) = A (2×3) · B (3×2), all contiguous
+ *   const a = new Float32Array([1, 2, 3, 4, 5, 6]), b = new Float32Array([1, 0, 0, 1, 1, 1]);
+ *   const c = new Float32Array(4);
+ *   const args = { a, aOffset: 0, aBatchStrides: [], aRowStride: 3, aColStride: 1,
+ *                  b, bOffset: 0, bBatchStrides: [], bRowStride: 2, bColStride: 1,
+ *                  c, cOffset: 0, batchShape: [], m: 2, n: 2, k: 3 };
+ *   mm.run(args, 0, mm.units(args)); // c = [4, 5, 10, 11]
+ */
+export function loadMatmulWasm(variant: MatmulVariant): WasmMatmulKernel | null {
+  let kernel = loaded.get(variant);
+  if (kernel === undefined) {
+    const supported = variant === 'relaxed' ? relaxedSupported() : WebAssembly.validate(wasmBytes(variant));
+    kernel = supported ? createKernel(variant, wasmBytes(variant)) : null;
+    loaded.set(variant, kernel);
+  }
+  return kernel;
+}
+
+/** True for float32 operands and output: the only dtype the WASM kernels compute. */
+export function supportsMatmulWasm(args: MatmulArgs): boolean {
+  return args.a instanceof Float32Array && args.b instanceof Float32Array && args.c instanceof Float32Array;
+}
+
+function relaxedSupported(): boolean {
+  const bytes = wasmBytes('relaxed');
+  if (WebAssembly.validate(bytes)) return true;
+  // Node 20 (V8 11.3) ships relaxed SIMD behind a flag; Node ≥ 22 has it on by default.
+  setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return WebAssembly.validate(bytes);
+}
+
+const bytesCache = new Map<MatmulVariant, Uint8Array>();
+
+function wasmBytes(variant: MatmulVariant): Uint8Array {
+  let bytes = bytesCache.get(variant);
+  if (bytes === undefined) {
+    bytes = readFileSync(wasmPath(FILES[variant]));
+    bytesCache.set(variant, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * <package root>/dist/wasm/<file>. This module runs from src/kernels (TypeScript under vitest)
+ * or dist/src/kernels (compiled), so walk up from it until dist/wasm appears.
+ */
+function wasmPath(file: string): string {
+  const start = dirname(fileURLToPath(import.meta.url));
+  for (let dir = start, up = 0; up < 5; up++, dir = dirname(dir)) {
+    const candidate = join(dir, 'dist', 'wasm', file);
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`matmul-wasm: ${file} not found in dist/wasm above ${start}; run \`npm run build\``);
+}
+
+/** Shape-only tile geometry: the same on every thread and for every split. */
+interface Grid {
+  batch: number;
+  rowBlocks: number;
+  colBlocks: number;
+  /** Columns per unit (a multiple of NR, except that the last block may be narrower). */
+  nc: number;
+}
+
+function grid({ batchShape, m, n, k }: MatmulArgs): Grid {
+  let batch = 1;
+  for (const size of batchShape) batch *= size;
+  const nc = colsPerUnit(n, k);
+  return { batch, rowBlocks: Math.ceil(m / MC), colBlocks: n === 0 ? 0 : Math.ceil(n / nc), nc };
+}
+
+/** Even column blocks of at most NC_MAX (and at most B_PANEL_MAX_FLOATS / k), rounded up to NR. */
+function colsPerUnit(n: number, k: number): number {
+  const cap = Math.max(NR, Math.min(NC_MAX, Math.floor(B_PANEL_MAX_FLOATS / Math.max(k, 1) / NR) * NR));
+  const blocks = Math.max(1, Math.ceil(n / cap));
+  return roundUp(Math.ceil(n / blocks), NR);
+}
+
+function roundUp(x: number, to: number): number {
+  return Math.ceil(x / to) * to;
+}
+
+function createKernel(variant: MatmulVariant, bytes: Uint8Array): WasmMatmulKernel {
+  const wasm = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as GemmExports;
+  const memory = wasm.memory;
+  let heap = new Float32Array(memory.buffer);
+
+  // Region offsets in floats (×4 for the byte pointers WASM takes). Fixed: A block, C tile,
+  // staging for one K block of raw A or B; then packed B for all of k, which may grow.
+  const aPack = Math.ceil(wasm.heapBase() / 64) * 16;
+  const cTile = aPack + MC * KC;
+  const stage = cTile + MC * NC_MAX;
+  const bPack = stage + Math.max(MC, NC_MAX) * KC;
+
+  function reserve(bPackFloats: number): void {
+    const bytes = (bPack + bPackFloats) * 4;
+    if (bytes > memory.buffer.byteLength) {
+      memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / WASM_PAGE_BYTES));
+      heap = new Float32Array(memory.buffer);
+    }
+  }
+  reserve(0);
+
+  /**
+   * Packs rows [i0, i0+mc) × k [p0, p0+kc) of A into 4-row panels at aPack. The raw block is
+   * staged with one memcpy per contiguous run (rows when aColStride is 1, columns when
+   * aRowStride is 1, single elements otherwise), then WASM reorders it.
+   */
+  function packA(a: Float32Array, base: number, rs: number, cs: number, mc: number, p0: number, kc: number): void {
+    const origin = base + p0 * cs;
+    if (cs === 1 || rs !== 1) {
+      // line-major: stage[i·kc + p]
+      for (let i = 0; i < mc; i++) copyRun(a, origin + i * rs, cs, kc, stage + i * kc);
+      wasm.packLineMajor(stage * 4, kc, aPack * 4, mc, kc, MR);
+    } else {
+      // step-major: stage[p·mc + i]
+      for (let p = 0; p < kc; p++) copyRun(a, origin + p * cs, 1, mc, stage + p * mc);
+      wasm.packStepMajor(stage * 4, mc, aPack * 4, mc, kc, MR);
+    }
+  }
+
+  /** Packs k [p0, p0+kc) × columns [j0, j0+nc) of B into 8-column strips at `dst`. */
+  function packB(b: Float32Array, base: number, rs: number, cs: number, p0: number, kc: number, nc: number, dst: number): void {
+    const origin = base + p0 * rs;
+    if (cs === 1 || rs !== 1) {
+      // step-major: stage[p·nc + j]
+      for (let p = 0; p < kc; p++) copyRun(b, origin + p * rs, cs, nc, stage + p * nc);
+      wasm.packStepMajor(stage * 4, nc, dst * 4, nc, kc, NR);
+    } else {
+      // line-major: stage[j·kc + p]
+      for (let j = 0; j < nc; j++) copyRun(b, origin + j * cs, 1, kc, stage + j * kc);
+      wasm.packLineMajor(stage * 4, kc, dst * 4, nc, kc, NR);
+    }
+  }
+
+  /** heap[to, to+count) = src[from + t·stride]: one memcpy when the run is contiguous. */
+  function copyRun(src: Float32Array, from: number, stride: number, count: number, to: number): void {
+    if (stride === 1 && count >= 16) {
+      heap.set(src.subarray(from, from + count), to);
+    } else {
+      for (let t = 0; t < count; t++) heap[to + t] = src[from + t * stride];
+    }
+  }
+
+  function assertFloat32(args: MatmulArgs): asserts args is MatmulArgs & { a: Float32Array; b: Float32Array; c: Float32Array } {
+    if (!supportsMatmulWasm(args)) throw new TypeError(`matmul (wasm ${variant}): float32 only; got ${args.a.constructor.name}`);
+  }
+
+  return {
+    variant,
+    supports: supportsMatmulWasm,
+
+    run(args, start, end) {
+      assertFloat32(args);
+      const { a, b, c, m, n, k, batchShape } = args;
+      const g = grid(args);
+      reserve(k * roundUp(g.nc, NR));
+      // Packed B is reused by consecutive units with the same B panel, within this call only:
+      // the data may change between calls.
+      let packedBBase = -1;
+      let packedBCol = -1;
+      for (let unit = start; unit < end; unit++) {
+        const rowBlock = unit % g.rowBlocks;
+        const colBlock = Math.floor(unit / g.rowBlocks) % g.colBlocks;
+        let batch = Math.floor(unit / (g.rowBlocks * g.colBlocks));
+        const cBase = args.cOffset + batch * m * n;
+        // Row-major batch index → operand offsets, innermost batch dim first.
+        let aBase = args.aOffset;
+        let bBase = args.bOffset;
+        for (let d = batchShape.length - 1; d >= 0; d--) {
+          const size = batchShape[d];
+          const idx = batch % size;
+          batch = (batch - idx) / size;
+          aBase += idx * args.aBatchStrides[d];
+          bBase += idx * args.bBatchStrides[d];
+        }
+
+        const i0 = rowBlock * MC;
+        const mc = Math.min(MC, m - i0);
+        const mcPad = roundUp(mc, MR);
+        const j0 = colBlock * g.nc;
+        const nc = Math.min(g.nc, n - j0);
+        const ncPad = roundUp(nc, NR);
+
+        if (bBase !== packedBBase || colBlock !== packedBCol) {
+          for (let p0 = 0; p0 < k; p0 += KC) {
+            const kc = Math.min(KC, k - p0);
+            packB(b, bBase + j0 * args.bColStride, args.bRowStride, args.bColStride, p0, kc, nc, bPack + p0 * ncPad);
+          }
+          packedBBase = bBase;
+          packedBCol = colBlock;
+        }
+
+        heap.fill(0, cTile, cTile + mcPad * ncPad);
+        for (let p0 = 0; p0 < k; p0 += KC) {
+          const kc = Math.min(KC, k - p0);
+          packA(a, aBase + i0 * args.aRowStride, args.aRowStride, args.aColStride, mc, p0, kc);
+          wasm.gemmBlock(aPack * 4, (bPack + p0 * ncPad) * 4, cTile * 4, ncPad, mcPad, ncPad, kc);
+        }
+        for (let i = 0; i < mc; i++) {
+          const row = cTile + i * ncPad;
+          c.set(heap.subarray(row, row + nc), cBase + (i0 + i) * n + j0);
+        }
+      }
+    },
+
+    units(args) {
+      const g = grid(args);
+      return g.batch * g.rowBlocks * g.colBlocks;
+    },
+
+    unitCost(args) {
+      const { m, n, k } = args;
+      const g = grid(args);
+      const units = g.batch * g.rowBlocks * g.colBlocks;
+      if (units === 0) return 0;
+      const flops = (2 * g.batch * m * n * k) / units;
+      // A is packed once per unit; B once per column block (amortised over its row blocks).
+      const packed = Math.min(m, MC) * k + (Math.min(n, g.nc) * k) / g.rowBlocks;
+      return flops / GFLOPS[variant] + packed / PACK_FLOATS_PER_NS + UNIT_OVERHEAD_NS;
+    },
+  };
+}

@@ -8,6 +8,11 @@ import { edgeOf } from './engine.js';
 import { isGradEnabled, noGrad } from './grad-mode.js';
 import { Node, SavedTensor } from './node.js';
 
+/** Duck-typed: this module may not import the Tensor class (tensor.ts imports autograd). */
+function isTensorLike(x: unknown): x is Tensor {
+  return typeof x === 'object' && x !== null && 'storage' in x && 'gradFn' in x;
+}
+
 /** What forward leaves for backward. Other attributes may be set on it freely. */
 export class FunctionCtx {
   [attribute: string]: unknown;
@@ -99,9 +104,13 @@ class FunctionNode extends Node {
     return list.map((g, i) => {
       if (g === null || g === undefined || this.edges[i] === null) return null;
       const x = this.inputs[i] as Tensor;
-      const t = g as Tensor;
-      if (typeof t.shape !== 'object' || t.shape.length !== x.shape.length || t.shape.some((d, k) => d !== x.shape[k])) {
-        throw new ShapeError(`${this.name}.backward: gradient ${i} has shape ${fmtShape(t.shape ?? [])}, expected the input's shape ${fmtShape(x.shape)}`);
+      if (!isTensorLike(g)) {
+        const got = typeof g === 'object' ? (g.constructor?.name ?? 'an object') : `a ${typeof g}`;
+        throw new AutogradError(`${this.name}.backward: gradient ${i} is ${got}, expected a tensor or null (one per forward input)`);
+      }
+      const t = g;
+      if (t.shape.length !== x.shape.length || t.shape.some((d, k) => d !== x.shape[k])) {
+        throw new ShapeError(`${this.name}.backward: gradient ${i} has shape ${fmtShape(t.shape)}, expected the input's shape ${fmtShape(x.shape)}`);
       }
       return t;
     });
@@ -128,13 +137,18 @@ export class AutogradFunction {
    * @example const relu = MyReLU.apply(x)
    */
   static apply<R>(this: { name: string; forward(ctx: FunctionCtx, ...args: any[]): R; backward(ctx: FunctionCtx, ...grads: any[]): any }, ...args: unknown[]): R {
-    const isT = (x: unknown): x is Tensor => typeof x === 'object' && x !== null && 'storage' in x && 'gradFn' in x;
+    const isT = isTensorLike;
     const needs = args.map((a) => isT(a) && a.requiresGrad);
     const ctx = FunctionCtx.create(this.name, needs);
     const result = noGrad(() => this.forward(ctx, ...args));
     const outs: unknown[] = Array.isArray(result) ? result : [result];
     if (!outs.every(isT)) throw new AutogradError(`${this.name}.forward: expected to return a tensor or an array of tensors`);
     const tensors = (outs as Tensor[]).map((t) => (args.includes(t) && !ctx.isDirty(t) ? t.detach() : t));
+    // As in PyTorch: a dirty leaf that requires grad would lose its place as the gradient's destination.
+    const dirtyLeaf = tensors.find((t) => ctx.isDirty(t) && t.isLeaf && t.requiresGrad);
+    if (dirtyLeaf !== undefined && isGradEnabled()) {
+      throw new AutogradError(`${this.name}: markDirty got a leaf tensor that requires grad (shape ${fmtShape(dirtyLeaf.shape)}), which cannot be changed by an in-place operation; expected a non-leaf (e.g. x.clone()) or the call inside noGrad(() => …)`);
+    }
     if (isGradEnabled() && needs.some(Boolean)) {
       const node = new FunctionNode(this as unknown as FunctionClass, ctx, args, tensors);
       node.edges = args.map((a) => (isT(a) ? edgeOf(a) : null));

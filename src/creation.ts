@@ -73,7 +73,7 @@ function sizes(op: string, shape: number | readonly number[]): number[] {
 /** A tensor of one value. */
 export function full(shape: number | readonly number[], value: number, options?: TensorOptions): Tensor {
   if (typeof value !== 'number') throw new ValueError(`full: got fill value ${String(value)}, expected a number`);
-  const t = Tensor.empty(sizes('full', shape), options?.dtype === undefined ? 'float32' : checkDType(options.dtype, 'full'));
+  const t = Tensor.empty(sizes('full', shape), options?.dtype === undefined ? 'float32' : checkDType(options.dtype, 'full'), value === 0);
   if (value !== 0) launchMap('full', 'p0', t, [], [value]);
   return finish(t, options);
 }
@@ -118,7 +118,7 @@ export function linspace(start: number, end: number, steps: number, options?: Te
 
 /** The n×m identity (m defaults to n). */
 export function eye(n: number, m = n, options?: TensorOptions): Tensor {
-  const t = Tensor.empty(checkSize('eye', [n, m]), options?.dtype ?? 'float32');
+  const t = Tensor.empty(checkSize('eye', [n, m]), options?.dtype ?? 'float32', true);
   for (let i = 0; i < Math.min(n, m); i++) t.storage.data[i * m + i] = 1;
   return finish(t, options);
 }

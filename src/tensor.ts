@@ -40,9 +40,9 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
     this.strides = [...strides];
   }
 
-  /** A fresh contiguous tensor; its storage starts zeroed. */
-  static empty(shape: readonly number[], dtype: DType): Tensor {
-    return new Tensor(new Storage(dtype, numel(shape)), shape);
+  /** A fresh contiguous tensor; its values are garbage unless `zeroed`. */
+  static empty(shape: readonly number[], dtype: DType, zeroed = false): Tensor {
+    return new Tensor(new Storage(dtype, numel(shape), zeroed), shape);
   }
 
   get dtype(): DType {

@@ -1,0 +1,3 @@
+// data: batching and seeded shuffling.
+export { DataLoader, type DataLoaderOptions } from './loader.js';
+export { randperm, type RandpermOptions } from './randperm.js';

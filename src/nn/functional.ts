@@ -1,0 +1,124 @@
+// Functional layers and losses, composed from tensor methods: each has no kernel and no backward
+// of its own (autograd differentiates the composition).
+import { rand } from '../creation.js';
+import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+
+export type Reduction = 'mean' | 'sum' | 'none';
+
+function reduce(op: string, loss: Tensor, reduction: Reduction): Tensor {
+  if (reduction === 'mean') return loss.mean();
+  if (reduction === 'sum') return loss.sum();
+  if (reduction === 'none') return loss;
+  throw new ValueError(`${op}: got reduction ${JSON.stringify(reduction)}, expected 'mean', 'sum' or 'none'`);
+}
+
+function sameShapes(op: string, a: Tensor, b: Tensor): void {
+  if (a.ndim !== b.ndim || a.shape.some((d, i) => d !== b.shape[i])) {
+    throw new ShapeError(`${op}: got input shape ${fmtShape(a.shape)} and target shape ${fmtShape(b.shape)}, expected equal shapes`);
+  }
+}
+
+/** x·Wᵀ + b, with W of shape [out, in] as PyTorch stores it. */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  const y = x.matmul(weight.t());
+  return bias === undefined || bias === null ? y : y.add(bias);
+}
+
+/** GELU, tanh form: ½x(1 + tanh(√(2/π)(x + 0.044715x³))); within ≈ 1e-3 of the erf form. */
+export function gelu(x: Tensor): Tensor {
+  const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
+  return x.mul(inner.tanh().add(1)).mul(0.5);
+}
+
+/**
+ * Zeroes each element with probability p (draws from Skein's seeded generator) and scales the
+ * rest by 1/(1 − p), so the expectation is unchanged; the identity when not training.
+ */
+export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ValueError(`dropout: got p ${String(p)}, expected a probability in [0, 1]`);
+  if (!training || p === 0) return x;
+  if (p === 1) return x.mul(0);
+  const keep = rand(x.shape, { dtype: x.dtype }).ge(p);
+  return x.mul(keep).mul(1 / (1 - p));
+}
+
+/** (x − mean)/√(var + eps) over the trailing dims of normalizedShape (biased variance), then ·weight + bias. */
+export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  const k = normalizedShape.length;
+  const tail = x.shape.slice(x.ndim - k);
+  if (k === 0 || x.ndim < k || tail.some((d, i) => d !== normalizedShape[i])) {
+    throw new ShapeError(`layerNorm: got input shape ${fmtShape(x.shape)}, expected it to end with the normalized shape ${fmtShape(normalizedShape)}`);
+  }
+  const dims = Array.from({ length: k }, (_, i) => x.ndim - k + i);
+  const centred = x.sub(x.mean(dims, true));
+  const variance = centred.mul(centred).mean(dims, true);
+  let y = centred.div(variance.add(eps).sqrt());
+  if (weight !== undefined && weight !== null) y = y.mul(weight);
+  if (bias !== undefined && bias !== null) y = y.add(bias);
+  return y;
+}
+
+export interface LossOptions {
+  reduction?: Reduction;
+}
+
+/** Mean (or sum) of (input − target)². */
+export function mseLoss(input: Tensor, target: Tensor, { reduction = 'mean' }: LossOptions = {}): Tensor {
+  sameShapes('mseLoss', input, target);
+  const d = input.sub(target);
+  return reduce('mseLoss', d.mul(d), reduction);
+}
+
+function checkClassTarget(op: string, input: Tensor, target: Tensor): void {
+  if (target.dtype !== 'int32') throw new DTypeError(`${op}: got a target of dtype ${target.dtype}, expected int32 class indices`);
+  const want = input.ndim === 1 ? [] : [input.shape[0], ...input.shape.slice(2)];
+  if (input.ndim === 0 || target.ndim !== want.length || target.shape.some((d, i) => d !== want[i])) {
+    throw new ShapeError(`${op}: got input shape ${fmtShape(input.shape)} and target shape ${fmtShape(target.shape)}, expected input [N, C, …] with target [N, …] (or input [C] with a 0-d target)`);
+  }
+}
+
+/** −logp[target] per sample, along the class dim (1, or 0 for a single sample). */
+function pickedNll(logp: Tensor, target: Tensor): Tensor {
+  const classDim = logp.ndim === 1 ? 0 : 1;
+  return logp.gather(classDim, target.unsqueeze(classDim)).squeeze(classDim).neg();
+}
+
+/** The negative log-likelihood of int32 class targets under log-probabilities [N, C, …]. */
+export function nllLoss(logProbs: Tensor, target: Tensor, { reduction = 'mean' }: LossOptions = {}): Tensor {
+  checkClassTarget('nllLoss', logProbs, target);
+  return reduce('nllLoss', pickedNll(logProbs, target), reduction);
+}
+
+export interface CrossEntropyOptions extends LossOptions {
+  /**
+   * ε: the target becomes (1 − ε)·one-hot + ε/C, so the loss is (1 − ε)·nll + ε·mean over classes of −logp.
+   */
+  labelSmoothing?: number;
+}
+
+/** Softmax cross-entropy of logits [N, C, …] against int32 class targets [N, …]. */
+export function crossEntropy(logits: Tensor, target: Tensor, { reduction = 'mean', labelSmoothing = 0 }: CrossEntropyOptions = {}): Tensor {
+  checkClassTarget('crossEntropy', logits, target);
+  if (typeof labelSmoothing !== 'number' || !(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+    throw new ValueError(`crossEntropy: got labelSmoothing ${String(labelSmoothing)}, expected a number in [0, 1]`);
+  }
+  const classDim = logits.ndim === 1 ? 0 : 1;
+  const logp = logits.logSoftmax(classDim);
+  let loss = pickedNll(logp, target);
+  if (labelSmoothing > 0) loss = loss.mul(1 - labelSmoothing).add(logp.mean(classDim).neg().mul(labelSmoothing));
+  return reduce('crossEntropy', loss, reduction);
+}
+
+/**
+ * Sigmoid + binary cross-entropy in one stable expression (PyTorch's):
+ *   loss = (1 − y)·x + m + log(e^(−m) + e^(−x−m)),  m = max(−x, 0)
+ * m cancels in the derivative, which is exactly σ(x) − y, even at x = 0.
+ */
+export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, { reduction = 'mean' }: LossOptions = {}): Tensor {
+  sameShapes('binaryCrossEntropyWithLogits', logits, target);
+  const m = logits.neg().clamp({ min: 0 });
+  const logTerm = m.neg().exp().add(logits.neg().sub(m).exp()).log();
+  const loss = target.neg().add(1).mul(logits).add(m).add(logTerm);
+  return reduce('binaryCrossEntropyWithLogits', loss, reduction);
+}

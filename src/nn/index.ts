@@ -1,0 +1,6 @@
+// nn: modules, layers, losses and initialisation, as torch.nn.
+export { Module, Parameter, isParameter, StateDictError, type StateDict, type LoadStateDictOptions, type LoadStateDictResult } from './module.js';
+export { Linear, Sequential, ReLU, Tanh, Sigmoid, GELU, Dropout, LayerNorm, Embedding, type LinearOptions, type LayerNormOptions } from './layers.js';
+export { mseLoss, crossEntropy, nllLoss, binaryCrossEntropyWithLogits, type Reduction, type LossOptions, type CrossEntropyOptions } from './functional.js';
+export * as functional from './functional.js';
+export * as init from './init.js';

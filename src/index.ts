@@ -19,6 +19,10 @@ export type { GradcheckOptions } from './autograd/gradcheck.js';
 export { setNumThreads, getNumThreads } from './runtime/pool.js';
 export { synchronize, runtimeStats, type RuntimeStats } from './runtime/stream.js';
 export { storageStats, type StorageStats } from './storage.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export { save, load, loadMetadata, withPrefix, underPrefix, CheckpointError } from './io/index.js';
+export { DataLoader, randperm, type DataLoaderOptions } from './data/index.js';
 
 /** torch.autograd's counterpart: `class MyReLU extends autograd.Function { … }`. */
 export const autograd = { Function: AutogradFunction, FunctionCtx, gradcheck, noGrad, enableGrad, isGradEnabled };

@@ -194,7 +194,7 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
     const source = this.isContiguous() ? this : noGrad(() => this.contiguous());
     await stream.idle();
     const err = source.storage.error ?? this.storage.error;
-    if (err !== null) throw err;
+    if (err !== null) throw stream.reported(err);
     return source.storage.data.slice(source.offset, source.offset + this.numel()) as DataArray;
   }
 

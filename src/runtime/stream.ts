@@ -5,7 +5,7 @@ import { DeviceError, IndexError } from '../errors.js';
 import { kernelOf, runKernel, type KernelTask } from '../kernels/index.js';
 import type { Storage } from '../storage.js';
 import { getNumThreads, runOnPool } from './pool.js';
-import { DONE, FAILED, runTiles, type TileJob } from './tiles.js';
+import { CONTROL_SLOTS, DONE, EXITED, FAILED, runTiles, type TileJob } from './tiles.js';
 
 export interface Launch {
   /** The op's name, for errors. */
@@ -36,15 +36,25 @@ export interface RuntimeStats {
   inlineLaunches: number;
   poolLaunches: number;
   poolTasks: number;
+  /** The most launches ever waiting in the queue; never above queueBound. */
+  maxQueueDepth: number;
+  /** The stream's bounded depth: a script that never awaits is held back here. */
+  queueBound: number;
+  /** Times a full queue made the main thread drain it before taking more work. */
+  backpressureDrains: number;
 }
 
-const stats: RuntimeStats = { inlineLaunches: 0, poolLaunches: 0, poolTasks: 0 };
+const stats: RuntimeStats = { inlineLaunches: 0, poolLaunches: 0, poolTasks: 0, maxQueueDepth: 0, queueBound: MAX_DEPTH, backpressureDrains: 0 };
 let injectedFault: 'throw' | 'exit' | null = null;
 
+/** Why a pool task failed, in the words a user needs: a worker that died is not a kernel bug. */
 function kernelError(launch: Launch, err: unknown): Error {
   const e = err instanceof Error ? err : new Error(String(err));
   if (e.name === 'RangeError') return new IndexError(e.message.startsWith(launch.op) ? e.message : `${launch.op}: ${e.message}`, { cause: e });
-  return new DeviceError(`${launch.op}: the kernel failed on the device (${e.message})`, { cause: e });
+  if (/exited|terminat/i.test(e.message)) {
+    return new DeviceError(`${launch.op}: a worker thread died while running this op (${e.message}); the pool replaces it, and this result is lost`, { cause: e });
+  }
+  return new DeviceError(`${launch.op}: a worker thread threw while running this op (${e.message}); this result is lost`, { cause: e });
 }
 
 class Stream {
@@ -62,7 +72,26 @@ class Stream {
       return;
     }
     this.queue.push(launch);
-    if (this.queue.length - this.head > MAX_DEPTH) this.drainSync();
+    const depth = this.queue.length - this.head;
+    if (depth > stats.maxQueueDepth) stats.maxQueueDepth = depth;
+    if (depth >= MAX_DEPTH) {
+      stats.backpressureDrains += 1;
+      this.drainSync();
+    }
+  }
+
+  /**
+   * Runs everything queued now, blocking the main thread (anomaly mode reads gradients inside a
+   * synchronous backward). Failures stay marked on the storages they should have written.
+   */
+  flushSync(): void {
+    if (!this.isIdle()) this.drainSync();
+  }
+
+  /** A read is reporting err to its caller: synchronize() need not report it again. */
+  reported(err: Error): Error {
+    if (this.pendingError === err) this.pendingError = null;
+    return err;
   }
 
   isIdle(): boolean {
@@ -82,11 +111,16 @@ class Stream {
     if (!this.isIdle()) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Fails every queued launch (their reads reject) and forgets them; used by shutdown(). */
+  /**
+   * Fails every queued launch (their reads reject) and forgets them; used by shutdown(). An
+   * in-place launch that never started leaves its target as it was (usable after a restart); the
+   * one in flight may have written part of its output, so that output is marked failed.
+   */
   abandon(reason: Error): void {
     while (this.head < this.queue.length) {
       const launch = this.queue[this.head++] as Launch;
-      for (const s of launch.writes) s.error ??= reason;
+      if (launch.inPlace) this.pendingError ??= reason;
+      else for (const s of launch.writes) s.error ??= reason;
     }
     if (this.inflight !== null) {
       for (const s of this.inflight.launch.writes) s.error ??= reason;
@@ -126,7 +160,7 @@ class Stream {
   private dispatch(launch: Launch, units: number, unitCost: number): void {
     const grain = Math.max(1, Math.ceil(TILE_NS / unitCost));
     const tiles = Math.ceil(units / grain);
-    const job: TileJob = { task: launch.task, control: new Int32Array(new SharedArrayBuffer(12)), tiles, grain, units };
+    const job: TileJob = { task: launch.task, control: new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4)), tiles, grain, units };
     if (injectedFault !== null) {
       job.fault = injectedFault;
       injectedFault = null;
@@ -196,7 +230,7 @@ class Stream {
           break;
         }
       }
-      if (Atomics.load(control, FAILED) !== 0) this.fail(entry.launch, new Error('a worker threw'));
+      if (Atomics.load(control, FAILED) !== 0) this.fail(entry.launch, new Error(Atomics.load(control, FAILED) === EXITED ? 'a worker exited' : 'a worker threw'));
       entry.finished = true;
       this.inflight = null;
     }
@@ -238,7 +272,10 @@ export function runtimeStats(): RuntimeStats {
   return { ...stats };
 }
 
-/** Test hook: the next pool launch's workers throw ('throw') or die ('exit') before any tile. */
+/**
+ * Test hook: in the next pool launch, the first worker to pick it up runs one tile, then throws
+ * ('throw') or kills its thread ('exit') while holding a second tile: a failure mid-op.
+ */
 export function injectWorkerFault(kind: 'throw' | 'exit'): void {
   injectedFault = kind;
 }

@@ -19,6 +19,8 @@ export type { GradcheckOptions } from './autograd/gradcheck.js';
 export { setNumThreads, getNumThreads } from './runtime/pool.js';
 export { synchronize, runtimeStats, type RuntimeStats } from './runtime/stream.js';
 export { storageStats, type StorageStats } from './storage.js';
+export { memoryStats, type MemoryStats } from './storage.js';
+export { detectAnomaly, isAnomalyEnabled } from './autograd/anomaly.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export { save, load, loadMetadata, withPrefix, underPrefix, CheckpointError } from './io/index.js';

@@ -111,6 +111,42 @@ export function storageStats(): StorageStats {
   return { ...counters };
 }
 
+// Tensor handles are counted apart from storages: views share one storage but each is a handle a
+// program may be leaking (a list of losses kept as tensors, say).
+let liveTensors = 0;
+const tensorFinalizer = new FinalizationRegistry<null>(() => {
+  liveTensors -= 1;
+});
+
+/** Counts a tensor handle until the garbage collector finalises it; called by the Tensor constructor. */
+export function trackTensor(tensor: object): void {
+  liveTensors += 1;
+  tensorFinalizer.register(tensor, null);
+}
+
+export interface MemoryStats {
+  /** Tensor handles not yet collected (views included). */
+  liveTensors: number;
+  /** Storages not yet collected, and their bytes. */
+  liveStorages: number;
+  liveBytes: number;
+  peakLiveBytes: number;
+  /** Bytes of freed buffers kept for reuse. */
+  cachedBytes: number;
+  /** Every SharedArrayBuffer byte Skein holds: live plus cached. */
+  sharedBytes: number;
+}
+
+/**
+ * What Skein's tensors hold now. Counts fall when the garbage collector finalises tensors, so
+ * they lag a little behind the program: users never dispose tensors.
+ * @example const { liveTensors, liveBytes } = memoryStats()
+ */
+export function memoryStats(): MemoryStats {
+  const { liveStorages, liveBytes, peakLiveBytes, cachedBytes } = counters;
+  return { liveTensors, liveStorages, liveBytes, peakLiveBytes, cachedBytes, sharedBytes: liveBytes + cachedBytes };
+}
+
 export function resetPeakLiveBytes(): void {
   counters.peakLiveBytes = counters.liveBytes;
 }

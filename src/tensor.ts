@@ -13,7 +13,7 @@ import { OPS } from './ops/table.js';
 import { viewStrides } from './ops/views.js';
 import { stream } from './runtime/stream.js';
 import { contiguousStrides, isContiguous, numel, sameShape, type Dim } from './shape.js';
-import { Storage } from './storage.js';
+import { Storage, trackTensor } from './storage.js';
 
 const SCALAR_CACHE_LIMIT = 4096;
 const scalars = new Map<string, Tensor>();
@@ -38,6 +38,7 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
     super();
     this.shape = [...shape];
     this.strides = [...strides];
+    trackTensor(this);
   }
 
   /** A fresh contiguous tensor; its values are garbage unless `zeroed`. */

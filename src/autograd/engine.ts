@@ -2,6 +2,7 @@
 // formula runs (accumulation lives here, never inside formulas).
 import { AutogradError, fmtShape, ShapeError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
+import { checkGradients, isAnomalyEnabled } from './anomaly.js';
 import { noGrad } from './grad-mode.js';
 import { AccumulateGrad, OpNode, type Edge, type Node } from './node.js';
 
@@ -86,6 +87,7 @@ function walk(start: Edge, seed: Tensor, retainGraph: boolean): void {
       continue;
     }
     const inputGrads = grads.every((g) => g === null) ? node.edges.map(() => null) : node.apply(grads);
+    if (isAnomalyEnabled()) checkGradients(node.name, inputGrads);
     if (!retainGraph) node.release();
     if (inputGrads.length !== node.edges.length) {
       throw new AutogradError(`${node.name}: backward returned ${inputGrads.length} gradients, expected ${node.edges.length} (one per input)`);

@@ -4,11 +4,13 @@
 import { mapKernel } from './elementwise.js';
 import { gatherKernel, indexAddKernel, indexSelectKernel, scatterAddKernel } from './gather.js';
 import { matmulJs } from './matmul.js';
+import { loadMatmulWasm, type MatmulVariant } from './matmul-wasm.js';
 import { randomKernel } from './random.js';
 import { reduceKernel } from './reduce.js';
 import type { Kernel } from './types.js';
 
 export type { DataArray, FloatArray, Kernel, MatmulArgs } from './types.js';
+export { bestMatmulVariant, type MatmulVariant } from './matmul-wasm.js';
 
 const KERNELS: Record<string, Kernel<any>> = {
   map: mapKernel,
@@ -30,12 +32,24 @@ export interface KernelTask {
 
 /** Which implementation backs a kernel name; main thread and workers must agree, or bits differ. */
 export interface KernelConfig {
-  matmul: 'js';
+  matmul: MatmulVariant | 'js';
 }
 
+/**
+ * float32 products run in WebAssembly SIMD, float64 ones in TypeScript: the choice depends on
+ * the dtype alone, never on where the launch runs, so inline and pooled results are the same bits.
+ */
 export function configureKernels(config: KernelConfig): void {
-  KERNELS.matmul = matmulJs;
-  void config;
+  const wasm = config.matmul === 'js' ? null : loadMatmulWasm(config.matmul);
+  if (wasm === null) {
+    KERNELS.matmul = matmulJs;
+    return;
+  }
+  KERNELS.matmul = {
+    run: (args, start, end) => (wasm.supports(args) ? wasm : matmulJs).run(args, start, end),
+    units: (args) => (wasm.supports(args) ? wasm : matmulJs).units(args),
+    unitCost: (args) => (wasm.supports(args) ? wasm : matmulJs).unitCost(args),
+  };
 }
 
 export function kernelOf(name: KernelName): Kernel<any> {

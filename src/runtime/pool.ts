@@ -5,12 +5,24 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { ValueError } from '../errors.js';
-import type { KernelConfig } from '../kernels/index.js';
+import { bestMatmulVariant, configureKernels, type KernelConfig } from '../kernels/index.js';
 import type { TileJob } from './tiles.js';
 
 let threads = availableParallelism();
 let pool: Piscina | null = null;
-let kernelConfig: KernelConfig = { matmul: 'js' };
+/**
+ * The kernels this process uses, picked once on the main thread and handed to every worker:
+ * relaxed-SIMD matmul where this Node compiles it, plain SIMD otherwise; SKEIN_MATMUL=js|simd|relaxed
+ * overrides (the bench compares them).
+ */
+function initialConfig(): KernelConfig {
+  const forced = process.env.SKEIN_MATMUL;
+  if (forced === 'js' || forced === 'simd' || forced === 'relaxed') return { matmul: forced };
+  return { matmul: bestMatmulVariant() ?? 'js' };
+}
+
+let kernelConfig: KernelConfig = initialConfig();
+configureKernels(kernelConfig);
 
 /** The compiled worker: Node 20 cannot run a .ts worker, so tests build it first. */
 function workerPath(): string {
@@ -39,9 +51,15 @@ export function getNumThreads(): number {
   return threads;
 }
 
+/** Switches kernels on the main thread and in a fresh pool (the bench compares them). */
 export function setKernelConfig(config: KernelConfig): void {
   kernelConfig = config;
+  configureKernels(config);
   void closePool();
+}
+
+export function getKernelConfig(): KernelConfig {
+  return { ...kernelConfig };
 }
 
 /** Fixed-size pool: min = max = threads, so workers never idle out between ops. */

@@ -15,6 +15,8 @@ export interface ExampleResult {
   /** Did training do what the example promises (e.g. the loss fell by 1000×)? */
   ok: boolean;
   summary: string;
+  /** The loss at every step, also when quiet (tests compare runs at different thread counts). */
+  losses: number[];
 }
 
 export interface Example {
@@ -32,6 +34,7 @@ export function lossFell(name: string, losses: number[], factor: number, seconds
   const rate = losses.length / seconds;
   return {
     ok,
+    losses,
     summary:
       `${name}: loss ${first.toPrecision(6)} → ${last.toPrecision(6)} (${ratio.toExponential(2)}× lower; needs > ${factor}×) ` +
       `in ${losses.length} steps, ${seconds.toFixed(2)} s, ${rate.toFixed(1)} steps/s on ${threads} thread(s)`,

@@ -7,6 +7,8 @@ export interface ExampleOptions {
   quiet: boolean;
   seed: number;
   threads: number;
+  /** Where an example writes its files (checkpoints, plots); a fresh temporary directory when unset. */
+  out?: string;
   /** Where to print. */
   log: (line: string) => void;
 }

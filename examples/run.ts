@@ -1,4 +1,4 @@
-// The example runner: `npm run example -- <name> [--threads N] [--steps N] [--quiet] [--seed N]`.
+// The example runner: `npm run example -- <name> [--threads N] [--steps N] [--quiet] [--seed N] [--out DIR]`.
 // With no name it lists the examples. Exits 1 when training does not do what it promises.
 import { setNumThreads } from 'skein';
 import type { ExampleOptions } from './example.js';
@@ -14,6 +14,11 @@ function positiveInt(flag: string, value: string | undefined, min: number): numb
   return n;
 }
 
+function outDir(value: string | undefined): string {
+  if (value === undefined || value === '' || value.startsWith('--')) throw new UsageError('--out: got nothing, expected a directory');
+  return value;
+}
+
 function parse(argv: string[]): { name?: string; options: ExampleOptions } {
   const options: ExampleOptions = { quiet: false, seed: 0, threads: 0, log: (line) => console.log(line) };
   let name: string | undefined;
@@ -25,7 +30,8 @@ function parse(argv: string[]): { name?: string; options: ExampleOptions } {
     else if (flag === '--steps') options.steps = positiveInt('--steps', value(), 1);
     else if (flag === '--seed') options.seed = positiveInt('--seed', value(), 0);
     else if (flag === '--quiet') options.quiet = true;
-    else if (flag.startsWith('--')) throw new UsageError(`unknown option ${flag}; expected --threads, --steps, --seed or --quiet`);
+    else if (flag === '--out') options.out = outDir(value());
+    else if (flag.startsWith('--')) throw new UsageError(`unknown option ${flag}; expected --threads, --steps, --seed, --out or --quiet`);
     else if (name === undefined) name = arg;
     else throw new UsageError(`got a second example name ${JSON.stringify(arg)}; expected one`);
   }
@@ -34,7 +40,7 @@ function parse(argv: string[]): { name?: string; options: ExampleOptions } {
 
 function listing(): string {
   const width = Math.max(...EXAMPLES.map((e) => e.name.length));
-  return ['usage: npm run example -- <name> [--threads N] [--steps N] [--quiet] [--seed N]', '', 'examples:', ...EXAMPLES.map((e) => `  ${e.name.padEnd(width)}  ${e.description}`)].join('\n');
+  return ['usage: npm run example -- <name> [--threads N] [--steps N] [--quiet] [--seed N] [--out DIR]', '', 'examples:', ...EXAMPLES.map((e) => `  ${e.name.padEnd(width)}  ${e.description}`)].join('\n');
 }
 
 async function main(): Promise<number> {

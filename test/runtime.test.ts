@@ -198,7 +198,7 @@ describe('backpressure', () => {
 
   it('runs 5,000 small ops issued without an await, in order, with the queue kept bounded', async () => {
     const { product } = largeProduct(); // in flight on the pool while the loop queues behind it
-    const inlineBefore = runtimeStats().inlineLaunches;
+    const before = runtimeStats();
     // x ← i − x, OPS/2 times: order-sensitive (swapping the two steps gives −(x + i) instead).
     const x = tensor([0, 0.5, -3]);
     const expected = [0, 0.5, -3];
@@ -207,7 +207,10 @@ describe('backpressure', () => {
       for (let k = 0; k < expected.length; k++) expected[k] = Math.fround(i - expected[k]);
     }
     // Without an await, the main thread must already have run all but a bounded tail of the loop.
-    expect(runtimeStats().inlineLaunches - inlineBefore).toBeGreaterThanOrEqual(OPS - QUEUE_BOUND);
+    const after = runtimeStats();
+    expect(after.inlineLaunches - before.inlineLaunches).toBeGreaterThanOrEqual(OPS - QUEUE_BOUND);
+    expect(after.backpressureDrains).toBeGreaterThan(before.backpressureDrains);
+    expect(after.maxQueueDepth).toBeLessThanOrEqual(Math.min(after.queueBound, QUEUE_BOUND));
     expect(await x.toArray()).toEqual(expected);
     expect(await product.sum().item()).toBe(LARGE ** 3);
   }, 30_000);

@@ -1,0 +1,199 @@
+// Symbolic tensors: graph nodes with a static shape (null = unknown until run time) and dtype.
+// They subclass TensorOps, so every tensor method and every op of the table builds nodes here,
+// with the op's own shape rule: a shape error is raised when the node is built.
+import type { DType } from '../dtype.js';
+import { DTypeError, fmtShape, ShapeError } from '../errors.js';
+import type { OpDef } from '../ops/define.js';
+import { TensorOps } from '../ops/methods.js';
+import { OPS } from '../ops/table.js';
+import type { Tensor } from '../tensor.js';
+import type { Dim } from '../shape.js';
+import { GraphMismatchError } from './errors.js';
+import type { Graph } from './graph.js';
+
+/**
+ * What a node is. 'op': one entry of the op table. 'placeholder': fed at run time. 'variable':
+ * session state. 'constant': an eager tensor. 'random': a fresh draw each run. 'assign': writes
+ * a variable and yields its new value. 'group': runs its controls, yields nothing.
+ * 'stopGradient': its input, with no gradient. 'scan' / 'scanArg': a graph-side loop and the
+ * arguments its body is built on.
+ */
+export type NodeKind = 'op' | 'placeholder' | 'variable' | 'constant' | 'random' | 'assign' | 'group' | 'stopGradient' | 'scan' | 'scanArg';
+
+export interface NodeInit {
+  kind: NodeKind;
+  op?: OpDef<any> | null;
+  inputs?: SymbolicTensor[];
+  controls?: SymbolicTensor[];
+  attrs?: any;
+  shape: readonly Dim[];
+  dtype: DType;
+  name?: string;
+  contiguous?: boolean;
+  sources?: SymbolicTensor[];
+}
+
+/** Which node a shape array belongs to, so expand(a.shape) can learn a's unknown dims at run time. */
+const owners = new WeakMap<readonly Dim[], SymbolicTensor>();
+/** The operands an expand being built broadcasts against (set around elementwise and expand). */
+let expandSources: readonly SymbolicTensor[] = [];
+
+function withSources<R>(sources: readonly SymbolicTensor[], fn: () => R): R {
+  const previous = expandSources;
+  expandSources = sources;
+  try {
+    return fn();
+  } finally {
+    expandSources = previous;
+  }
+}
+
+export class SymbolicTensor extends TensorOps<SymbolicTensor> {
+  readonly id: number;
+  readonly kind: NodeKind;
+  readonly op: OpDef<any> | null;
+  readonly inputs: readonly SymbolicTensor[];
+  /** Nodes that must run before this one without feeding it a value (group, noOp). */
+  readonly controls: readonly SymbolicTensor[];
+  readonly attrs: any;
+  readonly shape: readonly Dim[];
+  readonly dtype: DType;
+  readonly name: string;
+  /**
+   * For an expand to a shape with unknown dims: the nodes whose run-time shapes fill them in
+   * (the operands it broadcasts against, or the node whose shape it copies).
+   */
+  readonly sources: readonly SymbolicTensor[];
+  /** Whether its run-time layout is plain row-major; decides whether reshape can be a view. */
+  private readonly plain: boolean;
+
+  constructor(
+    readonly graph: Graph,
+    init: NodeInit,
+  ) {
+    super();
+    this.id = graph.nextId();
+    this.kind = init.kind;
+    this.op = init.op ?? null;
+    this.inputs = init.inputs ?? [];
+    this.controls = init.controls ?? [];
+    this.attrs = init.attrs ?? {};
+    this.shape = [...init.shape];
+    this.dtype = init.dtype;
+    this.name = init.name ?? `${this.op?.name ?? init.kind}_${this.id}`;
+    this.plain = init.contiguous ?? true;
+    this.sources = init.sources ?? [];
+    owners.set(this.shape, this);
+  }
+
+  applyOp(op: OpDef<any>, inputs: SymbolicTensor[], attrs: object): SymbolicTensor {
+    for (const x of inputs) this.graph.check(op.name, x);
+    const meta = op.shape(inputs, attrs);
+    const contiguous = op.view === undefined ? true : inputs[0].plain && viewStaysPlain(op, inputs[0].shape, attrs);
+    const sources = op === OPS.expand && (attrs as { shape: Dim[] }).shape.includes(null) ? [...expandSources] : [];
+    return this.graph.add(new SymbolicTensor(this.graph, { kind: 'op', op, inputs, attrs, shape: meta.shape, dtype: meta.dtype, contiguous, sources }));
+  }
+
+  protected override elementwise(op: OpDef<any>, inputs: SymbolicTensor[], attrs: object = {}): SymbolicTensor {
+    return withSources(inputs, () => super.elementwise(op, inputs, attrs));
+  }
+
+  override expand(shape: readonly Dim[]): SymbolicTensor {
+    const owner = owners.get(shape);
+    return owner === undefined ? super.expand(shape) : withSources([owner], () => super.expand(shape));
+  }
+
+  protected scalar(value: number, dtype: DType): SymbolicTensor {
+    return this.graph.scalar(value, dtype);
+  }
+
+  protected isSameKind(x: unknown): x is SymbolicTensor {
+    if (!(x instanceof SymbolicTensor)) return false;
+    if (x.graph !== this.graph) throw new GraphMismatchError(`${x.name}: belongs to another graph; expected nodes of one graph in one op`);
+    return true;
+  }
+
+  protected canView(): boolean {
+    return this.plain;
+  }
+
+  isContiguous(): boolean {
+    return this.plain;
+  }
+
+  override toString(): string {
+    return `SymbolicTensor(${this.name}, shape=${fmtShape(this.shape)}, dtype=${this.dtype})`;
+  }
+}
+
+/**
+ * Whether a view of a plain input is plain too, decided on a stand-in layout with every unknown
+ * dim set to 7: a layout that is plain for sizes > 1 stays plain when some sizes turn out to be 1.
+ */
+function viewStaysPlain(op: OpDef<any>, shape: readonly Dim[], attrs: object): boolean {
+  const sizes = shape.map((d) => d ?? 7);
+  const strides = new Array<number>(sizes.length);
+  let s = 1;
+  for (let i = sizes.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= sizes[i];
+  }
+  const standIn = { ...attrs } as { shape?: Dim[] };
+  if (Array.isArray(standIn.shape)) standIn.shape = standIn.shape.map((d) => d ?? 7);
+  try {
+    const out = (op.view as NonNullable<OpDef['view']>)({ shape: sizes, strides, offset: 0 }, standIn);
+    let expect = 1;
+    for (let i = out.shape.length - 1; i >= 0; i--) {
+      if (out.shape[i] !== 1 && out.strides[i] !== expect) return false;
+      expect *= out.shape[i];
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A variable: session state with an initial value; assign and friends build the writes. */
+export class Variable extends SymbolicTensor {
+  /** The assign that sets the initial value; globalVariablesInitializer() groups these. */
+  initializer!: SymbolicTensor;
+
+  constructor(
+    graph: Graph,
+    readonly initialValue: SymbolicTensor,
+    readonly trainable: boolean,
+    name: string | undefined,
+  ) {
+    super(graph, { kind: 'variable', shape: initialValue.shape, dtype: initialValue.dtype, name });
+    if (initialValue.shape.includes(null)) {
+      throw new ShapeError(`variable ${this.name}: got an initial value of shape ${fmtShape(initialValue.shape)}, expected a fully known shape`);
+    }
+  }
+
+  /** this ← value; the node yields the new value. */
+  assign(value: SymbolicTensor | number): SymbolicTensor {
+    return this.graph.assign(this, value, 'set');
+  }
+
+  /** this ← this + value. */
+  assignAdd(value: SymbolicTensor | number): SymbolicTensor {
+    return this.graph.assign(this, value, 'add');
+  }
+
+  /** this ← this − value. */
+  assignSub(value: SymbolicTensor | number): SymbolicTensor {
+    return this.graph.assign(this, value, 'sub');
+  }
+}
+
+/** Checks a value can be stored in a variable of shape `shape` and dtype `dtype`. */
+export function checkAssignable(op: string, target: { name: string; shape: readonly Dim[]; dtype: DType }, value: { shape: readonly Dim[]; dtype: DType }): void {
+  const fits = value.shape.length === target.shape.length && value.shape.every((d, i) => d === null || d === target.shape[i]);
+  if (!fits) throw new ShapeError(`${op}: got a value of shape ${fmtShape(value.shape)} for variable ${target.name} of shape ${fmtShape(target.shape)}, expected equal shapes`);
+  if (value.dtype !== target.dtype) throw new DTypeError(`${op}: got a value of dtype ${value.dtype} for variable ${target.name} of dtype ${target.dtype}, expected equal dtypes`);
+}
+
+/** The eager tensor a constant node holds. */
+export function constantValue(node: SymbolicTensor): Tensor {
+  return node.attrs.value as Tensor;
+}

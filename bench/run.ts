@@ -71,6 +71,22 @@ async function timeRow(workload: Workload, impl: Impl, threads: number, runner: 
   }
 }
 
+/**
+ * What the pool costs per W1 step: launches counted by the runtime over a few steps, priced by an
+ * empty round trip to every worker. Adds the figures to the row; returns them as a note.
+ */
+async function addDispatches(row: Row, runner: Runner, budget: Budget): Promise<string> {
+  const d = await w1Dispatches(runner, budget.statSteps);
+  const roundTripUs = await dispatchRoundTripUs(budget.roundTrips);
+  Object.assign(row, { ...d, dispatchRoundTripUs: roundTripUs });
+  const share = (d.poolLaunchesPerStep * roundTripUs) / 1000;
+  return (
+    `${row.impl} w1 on ${row.threads} thread(s): ${d.msPerStep.toFixed(2)} ms/step; per step ${d.poolLaunchesPerStep.toFixed(1)} pool dispatches ` +
+    `(${d.poolTasksPerStep.toFixed(1)} worker tasks) and ${d.inlineLaunchesPerStep.toFixed(1)} inline launches; an empty round trip ` +
+    `to ${row.threads} worker(s) takes ${roundTripUs.toFixed(0)} µs, so piscina costs ≈ ${share.toFixed(2)} ms/step (${((100 * share) / d.msPerStep).toFixed(0)}%)`
+  );
+}
+
 async function main(): Promise<number> {
   let options: Options;
   try {
@@ -87,37 +103,25 @@ async function main(): Promise<number> {
   for (const w of only) for (const reason of Object.values(w.leftOut ?? {})) notes.push(reason);
   const started = performance.now();
 
+  const graphWork = wants('skein-graph');
+  const graph = graphWork.length > 0 ? await loadGraphMode() : { module: null, reason: '' };
+  if (graphWork.length > 0 && graph.module === null) notes.push(`skein-graph not measured: ${graph.reason}`);
+
   for (const threads of threadCounts) {
     setNumThreads(threads);
     progress(`skein on ${threads} thread(s)`);
     for (const w of wants('skein')) {
       const row = await timeRow(w, 'skein', threads, skeinRunner(w.spec), budget);
-      if (w.name === 'w1') {
-        // What the pool costs per step: launches counted by the runtime, priced by an empty round trip.
-        const d = await w1Dispatches(skeinRunner(w.spec), budget.statSteps);
-        const roundTripUs = await dispatchRoundTripUs(budget.roundTrips);
-        Object.assign(row, { ...d, dispatchRoundTripUs: roundTripUs });
-        const share = (d.poolLaunchesPerStep * roundTripUs) / 1000;
-        notes.push(
-          `skein w1 at ${threads} thread(s): ${d.msPerStep.toFixed(2)} ms/step with ${d.poolLaunchesPerStep.toFixed(1)} pool dispatches ` +
-            `(${d.poolTasksPerStep.toFixed(1)} worker tasks) and ${d.inlineLaunchesPerStep.toFixed(1)} inline launches per step; an empty ` +
-            `round trip to ${threads} worker(s) takes ${roundTripUs.toFixed(0)} µs, so piscina accounts for ≈ ${share.toFixed(2)} ms/step (${((100 * share) / d.msPerStep).toFixed(0)}%)`,
-        );
-      }
+      if (w.name === 'w1') notes.push(await addDispatches(row, skeinRunner(w.spec), budget));
       rows.push(row);
     }
-  }
-
-  const graphWork = wants('skein-graph');
-  if (graphWork.length > 0) {
-    const graph = await loadGraphMode();
-    if (graph.module === null) notes.push(`skein-graph not measured: ${graph.reason}`);
-    else {
-      for (const threads of threadCounts) {
-        setNumThreads(threads);
-        progress(`skein-graph on ${threads} thread(s)`);
-        for (const w of graphWork) rows.push(await timeRow(w, 'skein-graph', threads, await graphRunner(graph.module, w.spec), budget));
-      }
+    if (graph.module === null) continue;
+    // Graph mode right after eager mode, on the same pool: the comparison issue 3 asks for.
+    progress(`skein-graph on ${threads} thread(s)`);
+    for (const w of graphWork) {
+      const row = await timeRow(w, 'skein-graph', threads, await graphRunner(graph.module, w.spec), budget);
+      if (w.name === 'w1') notes.push(await addDispatches(row, await graphRunner(graph.module, w.spec), budget));
+      rows.push(row);
     }
   }
 
@@ -128,6 +132,10 @@ async function main(): Promise<number> {
     for (const w of wants(impl)) rows.push(await timeRow(w, impl, 1, tfjsRunner(w.spec), budget));
   }
   await shutdown();
+  for (const r of rows.filter((row) => row.impl === 'skein-graph')) {
+    const eager = rows.find((row) => row.impl === 'skein' && row.workload === r.workload && row.threads === r.threads);
+    if (eager !== undefined) notes.push(`skein-graph ÷ skein on ${r.workload} at ${r.threads} thread(s): ${(r.value / eager.value).toFixed(2)}×`);
+  }
 
   const facts = machineFacts();
   const minutes = (performance.now() - started) / 60_000;

@@ -4,7 +4,7 @@
 // Nothing in src/kernels may import tensor, ops, graph or runtime.
 import type { DataArray, Kernel } from './types.js';
 
-/** Inputs are a, b, c; scalar parameters p0, p1. The store converts (bool → 0/1, int32 wraps). */
+/** Inputs are a, b, c; scalar parameters p0, p1. The store converts (bool: non-zero → 1; int32 wraps). */
 export const UNARY = {
   copy: 'a',
   neg: '-a',
@@ -74,6 +74,8 @@ function compile(args: MapArgs): MapFn {
   const contiguousRead = ins.map((v) => `const ${v} = ${v}A[${v}O + i];`).join(' ');
   const stridedRead = ins.map((v) => `const ${v} = ${v}A[${v}P]; ${v}P += ${v}I;`).join(' ');
   const body = args.body ?? '';
+  // A Uint8Array keeps any byte (true + true would store 2, false − true 255): bool stores are 0/1.
+  const value = args.out instanceof Uint8Array ? `(+(${args.expr}) !== 0 ? 1 : 0)` : args.expr;
   const src = `
     const out = args.out, outS = args.outStrides, outO = args.outOffset, shape = args.shape, r = shape.length;
     ${load.join('\n')}
@@ -84,7 +86,7 @@ function compile(args: MapArgs): MapFn {
       size *= shape[d];
     }
     if (contiguous) {
-      for (let i = start; i < end; i++) { ${contiguousRead} ${body} out[outO + i] = ${args.expr}; }
+      for (let i = start; i < end; i++) { ${contiguousRead} ${body} out[outO + i] = ${value}; }
       return;
     }
     const inner = shape[r - 1], outI = outS[r - 1];
@@ -100,7 +102,7 @@ function compile(args: MapArgs): MapFn {
         outP += q * outS[d]; ${ins.map((v) => `${v}P += q * ${v}S[d];`).join(' ')}
       }
       const stop = Math.min(end, i + inner - col);
-      for (; i < stop; i++) { ${stridedRead} ${body} out[outP] = ${args.expr}; outP += outI; }
+      for (; i < stop; i++) { ${stridedRead} ${body} out[outP] = ${value}; outP += outI; }
     }`;
   return new Function('args', 'start', 'end', src) as MapFn;
 }

@@ -114,8 +114,14 @@ export abstract class TensorOps<T extends TensorOps<T>> {
     return this.elementwise(OPS.where, [this.lift('maskedFill', mask), this.lift('maskedFill', value), this.self()]);
   }
 
+  /** Dims to reduce; a 0-d tensor accepts dim 0 or -1, as in PyTorch, but has none to reduce. */
+  private reducedDims(op: string, dims: number | readonly number[] | undefined): number[] {
+    const all = normalizeDims(op, dims, this.ndim);
+    return this.ndim === 0 ? [] : all;
+  }
+
   private reduction(op: OpDef<any>, dims: number | readonly number[] | undefined, keepdim: boolean): T {
-    return this.applyOp(op, [this.self()], { dims: normalizeDims(op.name, dims, this.ndim), keepdim });
+    return this.applyOp(op, [this.self()], { dims: this.reducedDims(op.name, dims), keepdim });
   }
 
   sum(dims?: number | readonly number[], keepdim = false): T { return this.reduction(OPS.sum, dims, keepdim); }
@@ -125,16 +131,21 @@ export abstract class TensorOps<T extends TensorOps<T>> {
   argmin(dim?: number, keepdim = false): T { return this.reduction(OPS.argmin, dim, keepdim); }
 
   mean(dims?: number | readonly number[], keepdim = false): T {
-    const all = normalizeDims('mean', dims, this.ndim);
+    const all = this.reducedDims('mean', dims);
     const count = numel(all.map((d) => this.shape[d]));
     return this.sum(all, keepdim).div(count);
   }
 
-  /** log Σ exp(x), stable: m + log Σ exp(x − m) with m the max. */
+  /**
+   * log Σ exp(x), stable: m + log Σ exp(x − m) with m the max. An infinite max is replaced by 0,
+   * so an all −∞ slice gives −∞ and a +∞ gives +∞ (x − m would be NaN there).
+   */
   logsumexp(dims?: number | readonly number[], keepdim = false): T {
-    const m = this.max(dims, true);
-    const out = this.sub(m).exp().sum(dims, true).log().add(m);
-    return keepdim ? out : out.squeezeDims(normalizeDims('logsumexp', dims, this.ndim));
+    const all = this.reducedDims('logsumexp', dims);
+    const max = this.max(all, true);
+    const m = max.where(max.abs().lt(Infinity), 0);
+    const out = this.sub(m).exp().sum(all, true).log().add(m);
+    return keepdim ? out : out.squeezeDims(all);
   }
 
   softmax(dim: number): T {

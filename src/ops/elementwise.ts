@@ -1,7 +1,8 @@
 // Elementwise ops: one map pass each. Inputs arrive broadcast to one shape, so no formula here
 // reduces axes; the expands the engine inserted do that on the way back.
 import { UNARY, BINARY, TERNARY } from '../kernels/elementwise.js';
-import { promote } from '../dtype.js';
+import { isFloat, promote } from '../dtype.js';
+import { ValueError } from '../errors.js';
 import { checkSameShapes, defineOp, floating, launchMap, predicate, promoted, type GradFn, type Meta, type OpDef } from './define.js';
 
 function mapOp<A = Record<string, never>>(
@@ -69,7 +70,12 @@ export const powScalar = mapOp<PowScalarAttrs>(
   UNARY.powScalar,
   (inputs, { exponent }) => {
     const m = same('powScalar')(inputs);
-    return Number.isInteger(exponent) ? m : floating('powScalar')(inputs);
+    if (!Number.isInteger(exponent)) return floating('powScalar')(inputs);
+    // 2 ** -1 has no integer value (it would truncate to 0 silently); PyTorch refuses it too.
+    if (exponent < 0 && !isFloat(m.dtype)) {
+      throw new ValueError(`pow: got a ${m.dtype} tensor and the negative exponent ${exponent}, expected a non-negative exponent for an integer tensor (or a float tensor)`);
+    }
+    return m;
   },
   (g, [a], _, { exponent }) => [exponent === 2 ? g.mul(a.mul(2)) : g.mul(a.pow(exponent - 1).mul(exponent))],
   'inputs',

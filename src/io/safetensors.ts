@@ -4,6 +4,8 @@
 //   N bytes   JSON {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__"?: {string: string}}
 //   the rest  every tensor's bytes, row-major little-endian; offsets count from here, and the
 //             tensors cover it exactly (no holes, no overlap)
+// Tensors are copied byte for byte, which assumes a little-endian host (every platform Node's
+// prebuilt binaries target).
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { ARRAY_OF, type DType } from '../dtype.js';
@@ -147,12 +149,20 @@ export async function save(tensors: Record<string, Tensor>, path: string, { meta
  * @example model.loadStateDict(await load('model.safetensors'))
  */
 export async function load(path: string): Promise<Record<string, Tensor>> {
-  return decode(await readFile(path), path).tensors;
+  return decode(await read(path), path).tensors;
 }
 
 /** The header's __metadata__ strings (an empty object when there are none). */
 export async function loadMetadata(path: string): Promise<Record<string, string>> {
-  return decode(await readFile(path), path).metadata;
+  return decode(await read(path), path).metadata;
+}
+
+async function read(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new CheckpointError(`load: cannot read ${path} (${(err as Error).message}); expected a readable safetensors file`, { cause: err });
+  }
 }
 
 /** The same tensors under `prefix + name`: several state dicts can share one file. */

@@ -95,6 +95,11 @@ describe('safetensors', () => {
     expect(await readdir(sub)).toEqual(['model.safetensors']);
   });
 
+  it('rejects a missing file with a CheckpointError naming it', async () => {
+    await expect(load(join(dir, 'nowhere.safetensors'))).rejects.toThrow(CheckpointError);
+    await expect(load(join(dir, 'nowhere.safetensors'))).rejects.toThrow(/load: cannot read .*nowhere\.safetensors \(ENOENT/);
+  });
+
   const good = file(FIXTURE_HEADER, FIXTURE_DATA);
   const corrupt: [string, Uint8Array, RegExp][] = [
     ['a file shorter than the length prefix', good.subarray(0, 5), /it is 5 bytes long, expected at least the 8-byte header length/],

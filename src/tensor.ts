@@ -174,7 +174,7 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
       throw new AutogradError(`${name}: a leaf tensor that requires grad is used in an in-place operation; expected the update inside noGrad(() => …)`);
     }
     const recordIt = tracking && isFloat(this.dtype) && expanded.some((x) => x.requiresGrad);
-    const node = recordIt ? makeNode(op, expanded, attrs, this) : null;
+    const node = recordIt ? makeNode(op, expanded, attrs, this, valuesBeforeWrite(op, expanded, this)) : null;
     op.forward?.(this, expanded, attrs, true);
     this.storage.version += 1;
     if (node !== null) {
@@ -228,8 +228,18 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
   }
 }
 
-function makeNode(op: OpDef<any>, inputs: Tensor[], attrs: object, out: Tensor): OpNode {
-  const node = new OpNode(op, inputs, out, attrs);
+/**
+ * What an in-place op's formula reads: the target's values from before the write (mul_'s
+ * d/d(other) is g·self) as a copy, as PyTorch saves original_self; the edges keep the old history.
+ */
+function valuesBeforeWrite(op: OpDef<any>, inputs: Tensor[], target: Tensor): Tensor[] {
+  if ((op.saves ?? 'inputs') !== 'inputs') return inputs;
+  return inputs.map((x) => (x.storage === target.storage ? noGrad(() => x.detach().clone()) : x));
+}
+
+/** values: what the formula reads, when it differs from the inputs the edges follow. */
+function makeNode(op: OpDef<any>, inputs: Tensor[], attrs: object, out: Tensor, values = inputs): OpNode {
+  const node = new OpNode(op, values, out, attrs);
   node.edges = inputs.map(edgeOf);
   return node;
 }

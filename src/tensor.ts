@@ -173,6 +173,14 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
     if (isGradEnabled() && this.isLeaf && this.requiresGrad) {
       throw new AutogradError(`${name}: a leaf tensor that requires grad is used in an in-place operation; expected the update inside noGrad(() => …)`);
     }
+    // A view shares its base's memory, but the base's gradFn would not learn of the write (PyTorch
+    // rebases it with CopySlices; Skein does not), so its gradient would be silently wrong.
+    if (isGradEnabled() && this.gradFn instanceof OpNode && this.gradFn.op.view !== undefined) {
+      throw new AutogradError(
+        `${name}: got a view (made by ${this.gradFn.name}) of a tensor that requires grad; an in-place write through a view is not tracked for the tensor it views; ` +
+          'expected clone() before the in-place op, or the update inside noGrad(() => …)',
+      );
+    }
     const recordIt = tracking && isFloat(this.dtype) && expanded.some((x) => x.requiresGrad);
     const node = recordIt ? makeNode(op, expanded, attrs, this, valuesBeforeWrite(op, expanded, this)) : null;
     op.forward?.(this, expanded, attrs, true);

@@ -1,6 +1,6 @@
 // The backward pass: a topological walk from the root, each node's gradients summed before its
 // formula runs (accumulation lives here, never inside formulas).
-import { AutogradError, fmtShape, ShapeError } from '../errors.js';
+import { AutogradError, fmtShape, ShapeError, ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { checkGradients, isAnomalyEnabled } from './anomaly.js';
 import { noGrad } from './grad-mode.js';
@@ -45,6 +45,10 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, options:
     }
     seed = noGrad(() => root.onesLike());
   } else {
+    if (typeof gradient !== 'object' || gradient === null || !('storage' in gradient)) {
+      const got = Array.isArray(gradient) ? 'an array' : gradient === null ? 'null' : `a ${typeof gradient}`;
+      throw new ValueError(`backward: got ${got} as the gradient, expected a tensor of the output's shape ${fmtShape(root.shape)}`);
+    }
     if (root.shape.length !== gradient.shape.length || root.shape.some((d, i) => d !== gradient.shape[i])) {
       throw new ShapeError(`backward: got a gradient of shape ${fmtShape(gradient.shape)} for an output of shape ${fmtShape(root.shape)}; expected equal shapes`);
     }

@@ -1,7 +1,7 @@
 // Autograd as PyTorch users know it: the leaf/non-leaf model, accumulation, un-broadcasting,
 // grad modes, and the errors a misuse must raise (by class and by what the message names).
 import { describe, expect, it } from 'vitest';
-import { AutogradError, DTypeError, enableGrad, isGradEnabled, noGrad, ShapeError, SkeinError, tensor, type Tensor } from '../src/index.js';
+import { AutogradError, DTypeError, enableGrad, isGradEnabled, noGrad, ShapeError, SkeinError, tensor, ValueError, type Tensor } from '../src/index.js';
 
 /** Everything below is a small integer or a power of two: float32 gives these exactly. */
 const values = (t: Tensor | null) => {
@@ -218,6 +218,13 @@ describe('backward arguments', () => {
     expect(() => tensor([1, 2]).sum().backward()).toThrow(/backward.*does not require grad.*expected/);
   });
 
+  it('raises a ValueError when the explicit gradient is not a tensor, saying what it got', () => {
+    const y = tensor([1, 2], { requiresGrad: true }).mul(2);
+    const act = () => y.backward([1, 1] as unknown as Tensor);
+    expect(act).toThrow(ValueError);
+    expect(act).toThrow(/backward: got an array as the gradient, expected a tensor of the output's shape \[2\]/);
+  });
+
   it('raises a ShapeError when the explicit gradient has the wrong shape, giving both shapes', () => {
     const y = tensor([1, 2, 3], { requiresGrad: true }).mul(2);
     const act = () => y.backward(tensor([1, 2]));
@@ -285,6 +292,25 @@ const MISUSES: { name: string; act: () => void; error: typeof SkeinError; messag
     error: AutogradError,
     message: [/^add_: /, /leaf tensor that requires grad/, /expected the update inside noGrad/],
   },
+  {
+    name: 'an in-place op on a view of a leaf that requires grad',
+    act: () => tensor([1, 2, 3], { requiresGrad: true }).narrow(0, 0, 2).add_(1),
+    error: AutogradError,
+    message: [/^add_: /, /got a view \(made by narrow\) of a tensor that requires grad/, /expected clone\(\)/],
+  },
+  {
+    name: 'an in-place op through a view of a non-leaf (its base’s gradient would silently miss the write)',
+    act: () => {
+      // PyTorch rebases y's history (CopySlices) and gives dx = [10, 10, 1]; without that, the
+      // gradient would come out [1, 1, 1], so Skein refuses instead of answering wrongly.
+      const x = tensor([1, 2, 3], { requiresGrad: true });
+      const y = x.mul(1);
+      y.narrow(0, 0, 2).mul_(10);
+      y.sum().backward();
+    },
+    error: AutogradError,
+    message: [/^mul_: /, /view \(made by narrow\)/, /not tracked/, /expected clone\(\)/],
+  },
 ];
 
 describe('misuse raises PyTorch’s errors', () => {
@@ -306,6 +332,21 @@ describe('misuse raises PyTorch’s errors', () => {
     noGrad(() => w.add_(1));
     expect(w.storage.version).toBe(before + 1);
     expect(await w.toArray()).toEqual([2, 3]);
+  });
+
+  it('differentiates through an in-place op on a clone of a view', async () => {
+    // v = 10·x[0:2]: dΣv/dx = [10, 10, 0]
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    const v = x.narrow(0, 0, 2).clone();
+    v.mul_(10);
+    v.sum().backward();
+    expect(await values(x.grad)).toEqual([10, 10, 0]);
+  });
+
+  it('allows an in-place write through a view inside noGrad, as an optimizer update does', async () => {
+    const w = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    noGrad(() => w.t().mul_(2));
+    expect(await w.toArray()).toEqual([[2, 4], [6, 8]]);
   });
 
   it('differentiates through an in-place op on a non-leaf when nothing saved the old value', async () => {

@@ -228,7 +228,7 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
     const values = new Array<number>(this.numel());
     let i = 0;
     forEachOffset(this.shape, this.strides, this.offset, (o) => (values[i++] = this.storage.data[o]));
-    return `${head}, values=${JSON.stringify(nest(values, this.shape, this.dtype))})`;
+    return `${head}, values=${formatNested(nest(values, this.shape, this.dtype))})`;
   }
 
   [inspect.custom](): string {
@@ -269,6 +269,11 @@ function forEachOffset(shape: readonly number[], strides: readonly number[], off
     }
     visit(o);
   }
+}
+
+/** Like JSON, but NaN and ±Infinity print as themselves (JSON.stringify turns them into null). */
+function formatNested(x: unknown): string {
+  return Array.isArray(x) ? `[${x.map(formatNested).join(',')}]` : String(x);
 }
 
 function nest(values: ArrayLike<number>, shape: readonly number[], dtype: DType): unknown {

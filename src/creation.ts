@@ -73,7 +73,9 @@ function sizes(op: string, shape: number | readonly number[]): number[] {
 /** A tensor of one value. */
 export function full(shape: number | readonly number[], value: number, options?: TensorOptions): Tensor {
   if (typeof value !== 'number') throw new ValueError(`full: got fill value ${String(value)}, expected a number`);
-  const t = Tensor.empty(sizes('full', shape), options?.dtype === undefined ? 'float32' : checkDType(options.dtype, 'full'), value === 0);
+  const dtype = options?.dtype === undefined ? 'float32' : checkDType(options.dtype, 'full');
+  if (dtype === 'int32' && !Number.isFinite(value)) throw new ValueError(`full: got fill value ${value} for an int32 tensor, expected a finite number`);
+  const t = Tensor.empty(sizes('full', shape), dtype, value === 0);
   if (value !== 0) launchMap('full', 'p0', t, [], [value]);
   return finish(t, options);
 }

@@ -67,6 +67,7 @@ export function normalizeDim(op: string, dim: number, rank: number): number {
 /** Sorted unique dims; undefined means all of them. */
 export function normalizeDims(op: string, dims: number | readonly number[] | undefined, rank: number): number[] {
   if (dims === undefined) return Array.from({ length: rank }, (_, i) => i);
+  if (typeof dims !== 'number' && !Array.isArray(dims)) throw new IndexError(`${op}: got dims ${String(dims)}, expected a dim, an array of dims, or nothing`);
   const list = typeof dims === 'number' ? [dims] : dims;
   const out = [...new Set(list.map((d) => normalizeDim(op, d, rank)))].sort((x, y) => x - y);
   if (out.length !== list.length) throw new IndexError(`${op}: dims ${JSON.stringify(list)} repeat a dim; expected each dim once`);

@@ -2,7 +2,7 @@
 // reduces axes; the expands the engine inserted do that on the way back.
 import { UNARY, BINARY, TERNARY } from '../kernels/elementwise.js';
 import { isFloat, promote } from '../dtype.js';
-import { ValueError } from '../errors.js';
+import { DTypeError, ValueError } from '../errors.js';
 import { checkSameShapes, defineOp, floating, launchMap, predicate, promoted, type GradFn, type Meta, type OpDef } from './define.js';
 
 function mapOp<A = Record<string, never>>(
@@ -49,7 +49,16 @@ export const clamp = mapOp<ClampAttrs>(
   'clamp',
   1,
   UNARY.clamp,
-  same('clamp'),
+  (inputs, { min, max }) => {
+    // Checked here, not only in the method, so clamp_ and graph nodes refuse NaN bounds too.
+    if (typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max)) {
+      throw new ValueError(`clamp: got min ${String(min)} and max ${String(max)}, expected numbers (not NaN)`);
+    }
+    const m = same('clamp')(inputs);
+    // A fractional bound on an integer tensor gives a float result (as PyTorch), not a truncated bound.
+    const fractional = [min, max].some((b) => Number.isFinite(b) && !Number.isInteger(b));
+    return fractional && !isFloat(m.dtype) ? { shape: m.shape, dtype: 'float32' } : m;
+  },
   (g, [a], _, { min, max }) => {
     let mask = g;
     if (min > -Infinity) mask = mask.mul(a.ge(min));
@@ -111,6 +120,9 @@ export const where = mapOp(
   'where',
   3,
   TERNARY.where,
-  (inputs) => ({ shape: checkSameShapes('where', inputs), dtype: promote(inputs[1].dtype, inputs[2].dtype) }),
+  (inputs) => {
+    if (inputs[0].dtype !== 'bool') throw new DTypeError(`where: got a condition of dtype ${inputs[0].dtype}, expected bool (compare first, e.g. x.gt(0))`);
+    return { shape: checkSameShapes('where', inputs), dtype: promote(inputs[1].dtype, inputs[2].dtype) };
+  },
   (g, [cond]) => [null, g.where(cond, 0), g.where(cond.logicalNot(), 0)],
 );

@@ -53,6 +53,7 @@ export const indexAdd = defineOp<IndexAttrs>({
       throw new ShapeError(`indexAdd: got source shape ${fmtShape(src.shape)}, expected ${fmtShape(want)}`);
     }
     if (src.dtype !== base.dtype) throw new DTypeError(`indexAdd: got source dtype ${src.dtype} for a ${base.dtype} tensor, expected equal dtypes`);
+    if (base.dtype === 'bool') throw new DTypeError('indexAdd: got a bool tensor, expected a numeric dtype (adds into a bool tensor have no 0/1 meaning)');
     return base;
   },
   forward: (out, [base, index, src], { dim }) => {
@@ -99,6 +100,7 @@ export const scatterAdd = defineOp<IndexAttrs>({
       throw new ShapeError(`scatterAdd: got source shape ${fmtShape(src.shape)}, expected the index's shape ${fmtShape(index.shape)}`);
     }
     if (src.dtype !== base.dtype) throw new DTypeError(`scatterAdd: got source dtype ${src.dtype} for a ${base.dtype} tensor, expected equal dtypes`);
+    if (base.dtype === 'bool') throw new DTypeError('scatterAdd: got a bool tensor, expected a numeric dtype (adds into a bool tensor have no 0/1 meaning)');
     return base;
   },
   forward: (out, [base, index, src], { dim }) => {

@@ -227,7 +227,8 @@ export abstract class TensorOps<T extends TensorOps<T>> {
     if (holes === 0) return [...shape];
     const known = numel(shape.filter((d) => d !== -1));
     const total = numel(this.shape);
-    const inferred = Number.isNaN(total) || Number.isNaN(known) ? null : known === 0 ? 0 : total / known;
+    if (known === 0) throw new ShapeError(`${op}: cannot infer the -1 in ${fmtShape(shape)} for ${total} elements; expected no zero size beside a -1 (any size would fit)`);
+    const inferred = Number.isNaN(total) || Number.isNaN(known) ? null : total / known;
     if (inferred !== null && !Number.isInteger(inferred)) {
       throw new ShapeError(`${op}: cannot view shape ${fmtShape(this.shape)} (${total} elements) as ${fmtShape(shape)}; expected the sizes to divide ${total}`);
     }
@@ -252,6 +253,9 @@ export abstract class TensorOps<T extends TensorOps<T>> {
   /** Size-1 dims become any size, with stride 0 (no copy); -1 keeps a dim. */
   expand(shape: readonly Dim[]): T {
     const lead = shape.length - this.ndim;
+    if (!Array.isArray(shape) || lead < 0 || shape.slice(0, lead).includes(-1)) {
+      throw new ShapeError(`expand: got shape ${Array.isArray(shape) ? fmtShape(shape) : String(shape)} for a tensor of shape ${fmtShape(this.shape)}; expected at least its rank, with -1 only over an existing dim`);
+    }
     const target = shape.map((d, i) => (d === -1 ? this.shape[i - lead] : d));
     if (sameShape(target, this.shape)) return this.self();
     return this.applyOp(OPS.expand, [this.self()], { shape: target });
@@ -345,8 +349,20 @@ export abstract class TensorOps<T extends TensorOps<T>> {
 }
 
 /** Joins tensors along an existing dim. */
+/** A list argument holds tensors only: a number or string in it would reach the shape rules. */
+function checkTensorList<T extends TensorOps<T>>(op: string, tensors: readonly T[]): void {
+  const bad = tensors.findIndex((t) => !(t instanceof TensorOps) || t.constructor !== tensors[0].constructor);
+  if (bad >= 0) throw new ValueError(`${op}: got ${describe(tensors[bad])} at position ${bad}, expected tensors of one kind`);
+}
+
+function describe(x: unknown): string {
+  if (x === null || x === undefined) return String(x);
+  return typeof x === 'object' ? `a ${(x as object).constructor?.name ?? 'object'}` : `a ${typeof x}`;
+}
+
 export function cat<T extends TensorOps<T>>(tensors: readonly T[], dim = 0): T {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new ShapeError('cat: got no tensors, expected a non-empty array');
+  checkTensorList('cat', tensors);
   const d = normalizeDim('cat', dim, tensors[0].ndim);
   return tensors[0].applyOp(OPS.cat, [...tensors], { dim: d });
 }
@@ -354,15 +370,15 @@ export function cat<T extends TensorOps<T>>(tensors: readonly T[], dim = 0): T {
 /** Joins tensors along a new dim. */
 export function stack<T extends TensorOps<T>>(tensors: readonly T[], dim = 0): T {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new ShapeError('stack: got no tensors, expected a non-empty array');
+  checkTensorList('stack', tensors);
   const d = normalizeDim('stack', dim, tensors[0].ndim + 1);
   return cat(tensors.map((t) => t.unsqueeze(d)), d);
 }
 
 /** a where cond is true, b elsewhere. */
 export function where<T extends TensorOps<T>>(cond: T, a: T | number, b: T | number): T {
-  if (typeof a === 'number') {
-    if (typeof b === 'number') throw new ValueError('where: got two numbers, expected at least one tensor among a and b');
-    return b.maskedFill(cond, a);
-  }
-  return a.where(cond, b);
+  if (a instanceof TensorOps) return a.where(cond, b);
+  if (typeof a === 'number' && b instanceof TensorOps) return b.maskedFill(cond, a);
+  if (typeof a === 'number' && typeof b === 'number') throw new ValueError('where: got two numbers, expected at least one tensor among a and b');
+  throw new ValueError(`where: got ${describe(a)} and ${describe(b)}, expected tensors or numbers, at least one a tensor`);
 }

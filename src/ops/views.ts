@@ -1,6 +1,6 @@
 // Layout ops. Views share storage and run nothing; the rest copy. Each gradient is the
 // inverse layout change (expand's is a sum: this is where broadcasting is undone).
-import { DTypeError, fmtShape, ShapeError } from '../errors.js';
+import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
 import { UNARY } from '../kernels/elementwise.js';
 import { promote, type DType } from '../dtype.js';
 import { contiguousStrides, normalizeDim, numel, type Dim } from '../shape.js';
@@ -66,8 +66,10 @@ export interface TransposeAttrs {
   dim1: number;
 }
 
+/** A 0-d tensor accepts dims 0 and -1 (as PyTorch does) and has nothing to swap. */
 function swap<T>(xs: readonly T[], i: number, j: number): T[] {
   const out = [...xs];
+  if (out.length === 0) return out;
   [out[i], out[j]] = [out[j], out[i]];
   return out;
 }
@@ -116,7 +118,8 @@ export const expand = defineOp<ShapeAttrs>({
   arity: 1,
   shape: ([a], { shape }) => {
     const lead = shape.length - a.shape.length;
-    const ok = lead >= 0 && a.shape.every((d, i) => d === 1 || d === shape[lead + i] || d === null || shape[lead + i] === null);
+    const sizes = shape.every((d) => d === null || (Number.isInteger(d) && d >= 0));
+    const ok = sizes && lead >= 0 && a.shape.every((d, i) => d === 1 || d === shape[lead + i] || d === null || shape[lead + i] === null);
     if (!ok) throw new ShapeError(`expand: cannot expand shape ${fmtShape(a.shape)} to ${fmtShape(shape)}; expected each dim to match or be 1`);
     return { shape, dtype: a.dtype };
   },
@@ -154,14 +157,16 @@ export const squeeze = defineOp<DimAttrs>({
   arity: 1,
   shape: ([a], { dim }) => {
     const d = normalizeDim('squeeze', dim, a.shape.length);
+    if (a.shape.length === 0) return a; // dims 0 and -1 of a 0-d tensor: nothing to drop, as in PyTorch
     if (a.shape[d] !== 1 && a.shape[d] !== null) throw new ShapeError(`squeeze: dim ${dim} of shape ${fmtShape(a.shape)} has size ${a.shape[d]}, expected 1`);
     return { shape: a.shape.filter((_, i) => i !== d), dtype: a.dtype };
   },
   view: (x, { dim }) => {
     const d = normalizeDim('squeeze', dim, x.shape.length);
+    if (x.shape.length === 0) return { shape: [], strides: [], offset: x.offset };
     return { shape: x.shape.filter((_, i) => i !== d), strides: x.strides.filter((_, i) => i !== d), offset: x.offset };
   },
-  grad: (g, _, __, { dim }) => [g.unsqueeze(dim)],
+  grad: (g, [a], __, { dim }) => [a.shape.length === 0 ? g : g.unsqueeze(dim)],
   saves: 'none',
 });
 
@@ -294,7 +299,9 @@ export const fullLike = defineOp<FillAttrs>({
   arity: 1,
   shape: ([a], { value, dtype }) => {
     if (typeof value !== 'number') throw new DTypeError(`fullLike: got fill value ${String(value)}, expected a number`);
-    return { shape: a.shape, dtype: dtype ?? a.dtype };
+    const out = dtype ?? a.dtype;
+    if (out === 'int32' && !Number.isFinite(value)) throw new ValueError(`fullLike: got fill value ${value} for an int32 tensor, expected a finite number`);
+    return { shape: a.shape, dtype: out };
   },
   forward: (out, _, { value }) => launchMap('fullLike', 'p0', out, [], [value]),
   grad: () => [null],

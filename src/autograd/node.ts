@@ -83,7 +83,7 @@ export class OpNode extends Node {
       throw new AutogradError(`${this.op.name}: has no gradient (it is declared non-differentiable), but a gradient path reaches it; expected detach() or noGrad() around it`);
     }
     for (const s of this.saved as SavedTensor[]) s.unpack(this.op.name);
-    const grads: (Tensor | null)[] = this.op.grad(g, inputs, this.out, this.attrs);
+    const grads: (Tensor | null)[] = this.op.grad(g, inputs, this.out, this.attrs, this.edges.map((e) => e !== null));
     return grads.map((d, i) => {
       if (d === null || d === undefined || this.edges[i] === null) return null;
       const x = inputs[i];

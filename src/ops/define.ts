@@ -32,10 +32,16 @@ export interface Layout {
 }
 
 /**
- * The subset of tensor methods backward formulas use; eager tensors and graph nodes both have
- * them, which is what lets one formula serve both modes.
+ * A backward formula, written with tensor methods that eager tensors and graph nodes both have,
+ * which is what lets one formula serve both modes. `needs[i]` says whether input i wants a
+ * gradient (undefined: all do); a formula may skip work for the others and return null there.
  */
-export type GradFn<A> = (g: any, inputs: any[], out: any, attrs: A) => (any | null)[];
+export type GradFn<A> = (g: any, inputs: any[], out: any, attrs: A, needs?: readonly boolean[]) => (any | null)[];
+
+/** Whether a formula should compute the gradient of input i. */
+export function wants(needs: readonly boolean[] | undefined, i: number): boolean {
+  return needs === undefined || needs[i];
+}
 
 export interface OpDef<A = any> {
   name: string;

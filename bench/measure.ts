@@ -13,13 +13,15 @@ export interface Budget {
   /** Fewer samples for calls slower than this, ms: their median settles quickly. */
   slowCallMs: number;
   slowMinSamples: number;
+  /** A first call slower than this, ms, skips the measurement (--quick is a smoke run). */
+  skipCallMs: number;
   /** W1 steps counted for the per-step dispatch figures, and empty round trips timed to price them. */
   statSteps: number;
   roundTrips: number;
 }
 
-export const DEFAULT_BUDGET: Budget = { timeMs: 1500, warmupMs: 300, warmupCapMs: 5000, minSamples: 10, slowCallMs: 500, slowMinSamples: 3, statSteps: 40, roundTrips: 300 };
-export const QUICK_BUDGET: Budget = { timeMs: 250, warmupMs: 60, warmupCapMs: 1200, minSamples: 3, slowCallMs: 200, slowMinSamples: 2, statSteps: 10, roundTrips: 50 };
+export const DEFAULT_BUDGET: Budget = { timeMs: 1500, warmupMs: 300, warmupCapMs: 5000, minSamples: 10, slowCallMs: 500, slowMinSamples: 3, skipCallMs: Infinity, statSteps: 40, roundTrips: 300 };
+export const QUICK_BUDGET: Budget = { timeMs: 250, warmupMs: 60, warmupCapMs: 1200, minSamples: 3, slowCallMs: 200, slowMinSamples: 2, skipCallMs: 1500, statSteps: 10, roundTrips: 50 };
 
 export interface Measurement {
   /** Median time of one call, ms. */
@@ -30,7 +32,11 @@ export interface Measurement {
   warmupCalls: number;
 }
 
-export async function measure(name: string, runner: Runner, warmupCalls: number, budget: Budget): Promise<Measurement> {
+export interface Skipped {
+  skipped: string;
+}
+
+export async function measure(name: string, runner: Runner, warmupCalls: number, budget: Budget): Promise<Measurement | Skipped> {
   const started = performance.now();
   let calls = 0;
   let lastCallMs = 0;
@@ -40,6 +46,7 @@ export async function measure(name: string, runner: Runner, warmupCalls: number,
     const elapsed = performance.now() - started;
     lastCallMs = performance.now() - t0;
     calls += 1;
+    if (calls === 1 && lastCallMs > budget.skipCallMs) return { skipped: `${name} skipped: its first call took ${(lastCallMs / 1000).toFixed(1)} s` };
     if (calls >= warmupCalls && elapsed >= budget.warmupMs) break;
     if (elapsed >= budget.warmupCapMs) break;
   }

@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, platform, arch } from 'node:os';
 import { setNumThreads, shutdown } from '../src/index.js';
+import { getKernelConfig } from '../src/runtime/pool.js';
 import { graphRunner, loadGraphMode } from './skein-graph.js';
 import { DEFAULT_BUDGET, QUICK_BUDGET, measure, type Budget } from './measure.js';
 import { formatTable, type Row } from './report.js';
@@ -54,15 +55,20 @@ function machineFacts(): string[] {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   return [
     `command: npm run bench -- ${process.argv.slice(2).join(' ')}`.trimEnd(),
-    `machine: node ${process.version} · ${cpu} · ${availableParallelism()} cores · ${platform()} ${arch()} · TensorFlow.js ${tfjsVersion()}`,
+    `machine: node ${process.version} · ${cpu} · ${availableParallelism()} cores · ${platform()} ${arch()} · Skein matmul kernel: ${getKernelConfig().matmul} · TensorFlow.js ${tfjsVersion()}`,
   ];
 }
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
-async function timeRow(workload: Workload, impl: Impl, threads: number, runner: Runner, budget: Budget): Promise<Row> {
+async function timeRow(workload: Workload, impl: Impl, threads: number, runner: Runner, budget: Budget, notes: string[]): Promise<Row | null> {
   try {
     const m = await measure(`${workload.name} ${impl}×${threads}`, runner, workload.warmupCalls, budget);
+    if ('skipped' in m) {
+      progress(`  ${m.skipped}`);
+      notes.push(m.skipped);
+      return null;
+    }
     const row: Row = { workload: workload.name, impl, threads, unit: workload.unit, value: workload.work / (m.medianMs / 1000), medianMs: m.medianMs, samples: m.samples, rme: m.rme, warmupCalls: m.warmupCalls };
     progress(`  ${workload.name.padEnd(20)} ${`${impl}×${threads}`.padEnd(14)} ${row.value.toPrecision(4).padStart(9)} ${workload.unit}  (median ${m.medianMs.toPrecision(3)} ms, ${m.samples} samples, ±${m.rme.toFixed(1)}%)`);
     return row;
@@ -111,7 +117,8 @@ async function main(): Promise<number> {
     setNumThreads(threads);
     progress(`skein on ${threads} thread(s)`);
     for (const w of wants('skein')) {
-      const row = await timeRow(w, 'skein', threads, skeinRunner(w.spec), budget);
+      const row = await timeRow(w, 'skein', threads, skeinRunner(w.spec), budget, notes);
+      if (row === null) continue;
       if (w.name === 'w1') notes.push(await addDispatches(row, skeinRunner(w.spec), budget));
       rows.push(row);
     }
@@ -119,7 +126,8 @@ async function main(): Promise<number> {
     // Graph mode right after eager mode, on the same pool: the comparison issue 3 asks for.
     progress(`skein-graph on ${threads} thread(s)`);
     for (const w of graphWork) {
-      const row = await timeRow(w, 'skein-graph', threads, await graphRunner(graph.module, w.spec), budget);
+      const row = await timeRow(w, 'skein-graph', threads, await graphRunner(graph.module, w.spec), budget, notes);
+      if (row === null) continue;
       if (w.name === 'w1') notes.push(await addDispatches(row, await graphRunner(graph.module, w.spec), budget));
       rows.push(row);
     }
@@ -129,7 +137,10 @@ async function main(): Promise<number> {
     const impl: Impl = `tfjs-${backend}`;
     await useTfjsBackend(backend);
     progress(`${impl} (single-threaded)`);
-    for (const w of wants(impl)) rows.push(await timeRow(w, impl, 1, tfjsRunner(w.spec), budget));
+    for (const w of wants(impl)) {
+      const row = await timeRow(w, impl, 1, tfjsRunner(w.spec), budget, notes);
+      if (row !== null) rows.push(row);
+    }
   }
   await shutdown();
   for (const r of rows.filter((row) => row.impl === 'skein-graph')) {

@@ -159,6 +159,11 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
 
   private writeInPlace(op: OpDef<any>, args: (Tensor | number)[], attrs: object = {}): this {
     const name = `${op.name}_`;
+    // An expanded dim (stride 0) maps many elements to one memory cell: the write would land
+    // once per element, in turn (x = [1] expanded to 3, add_([1, 2, 3]) gave [7, 7, 7]).
+    if (this.shape.some((d, i) => d > 1 && this.strides[i] === 0)) {
+      throw new ValueError(`${name}: got a tensor of shape ${fmtShape(this.shape)} whose elements share memory (strides [${this.strides.join(', ')}], an expanded view); expected a tensor whose every element has its own memory: clone() it first`);
+    }
     const inputs = args.map((x) => this.lift(name, x, this));
     for (const x of inputs) {
       const fits = x.ndim <= this.ndim && x.shape.every((d, i) => d === 1 || d === this.shape[this.ndim - x.ndim + i]);

@@ -334,6 +334,19 @@ describe('misuse raises PyTorch’s errors', () => {
     expect(await w.toArray()).toEqual([2, 3]);
   });
 
+  it('refuses an in-place op on an expanded tensor, whose elements share one memory cell', async () => {
+    // [1] expanded to [3] has stride 0: add_([1, 2, 3]) would write 1+1, then +2, then +3 into one cell.
+    const x = tensor([1]);
+    const act = () => x.expand([3]).add_(tensor([1, 2, 3]));
+    expect(act).toThrow(ValueError);
+    expect(act).toThrow(/^add_: got a tensor of shape \[3\] whose elements share memory \(strides \[0\].*clone\(\) it first/);
+    expect(await x.toArray()).toEqual([1]);
+    // A size-1 dim with stride 0 is harmless: each element still has its own cell.
+    const y = tensor([[5]]).expand([1, 1]);
+    y.add_(1);
+    expect(await y.toArray()).toEqual([[6]]);
+  });
+
   it('differentiates through an in-place op on a clone of a view', async () => {
     // v = 10·x[0:2]: dΣv/dx = [10, 10, 0]
     const x = tensor([1, 2, 3], { requiresGrad: true });

@@ -95,6 +95,8 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
 
   applyOp(op: OpDef<any>, inputs: Tensor[], attrs: object): Tensor {
     const meta = op.shape(inputs, attrs);
+    // Shape rules accept null (a graph's unknown batch size); an eager tensor's sizes are all known.
+    if (meta.shape.includes(null)) throw new ShapeError(`${op.name}: got shape ${fmtShape(meta.shape)} with an unknown size, expected concrete sizes for an eager tensor`);
     let out: Tensor;
     if (op.view !== undefined) {
       const layout = op.view(inputs[0], attrs);

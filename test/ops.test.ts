@@ -345,3 +345,62 @@ describe('in-place ops', () => {
     expect(() => s2.sum().backward()).toThrow(/^sigmoid: a tensor of shape \[2\] saved for backward was modified by an in-place operation/);
   });
 });
+
+describe('large inputs, cut into tiles on the pool, still match plain loops', () => {
+  // Thread invariance alone would miss a tile-boundary bug that both thread counts share.
+  const [R, C] = [1024, 512];
+  const values = (seed: number, n: number) => tensor(draw('normal', n, seed), { dtype: 'float64' });
+
+  async function onPool<T>(fn: () => T): Promise<T> {
+    setNumThreads(2);
+    await synchronize();
+    const before = runtimeStats().poolLaunches;
+    const out = fn();
+    await synchronize();
+    expect(runtimeStats().poolLaunches - before, 'pool launches').toBeGreaterThan(0);
+    return out;
+  }
+
+  it('adds a narrowed [1024, 512] view (the strided path) elementwise', async () => {
+    const a = values(1, R * C);
+    const b = values(2, R * (C + 3));
+    const out = await onPool(() => a.reshape([R, C]).add(b.reshape([R, C + 3]).narrow(1, 1, C)));
+    const [x, y, got] = [await a.data(), await b.data(), await out.data()];
+    for (let r = 0; r < R; r++) {
+      for (let c = 0; c < C; c++) {
+        if (got[r * C + c] !== x[r * C + c] + y[r * (C + 3) + c + 1]) expect.fail(`element [${r}, ${c}]`);
+      }
+    }
+  });
+
+  it('sums each row of a transposed [1024, 512] view, and all of it (the chunked path)', async () => {
+    const base = values(3, R * C);
+    const rows = await onPool(() => base.reshape([C, R]).t().sum(1));
+    const all = await onPool(() => base.sum());
+    const x = await base.data();
+    const want = new Array<number>(R).fill(0);
+    for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) want[r] += x[c * R + r];
+    expectClose({ shape: [R], data: Array.from(await rows.data()) }, { shape: [R], data: want }, F64, 'row sums');
+    expectClose({ shape: [], data: [await all.item()] }, { shape: [], data: [want.reduce((p, q) => p + q, 0)] }, F64, 'total');
+  });
+
+  it('multiplies [256, 192] by [192, 160] like the textbook triple loop', async () => {
+    const a = values(4, 256 * 192);
+    const b = values(5, 192 * 160);
+    const out = await onPool(() => a.reshape([256, 192]).matmul(b.reshape([192, 160])));
+    const [x, y] = [await a.data(), await b.data()];
+    const want = new Array<number>(256 * 160).fill(0);
+    for (let i = 0; i < 256; i++) for (let j = 0; j < 160; j++) for (let p = 0; p < 192; p++) want[i * 160 + j] += x[i * 192 + p] * y[p * 160 + j];
+    expectClose({ shape: [256, 160], data: Array.from(await out.data()) }, { shape: [256, 160], data: want }, F64);
+  });
+
+  it('selects 2048 rows of a [2048, 256] matrix through an index', async () => {
+    const x = values(6, 2048 * 256);
+    const index = tensor(draw('index', 2048, 7, 2048), { dtype: 'int32' });
+    const out = await onPool(() => x.reshape([2048, 256]).indexSelect(0, index));
+    const [v, idx, got] = [await x.data(), await index.data(), await out.data()];
+    for (let i = 0; i < 2048; i++) {
+      for (let k = 0; k < 256; k++) if (got[i * 256 + k] !== v[idx[i] * 256 + k]) expect.fail(`row ${i}, column ${k}`);
+    }
+  });
+});

@@ -102,7 +102,7 @@ export function layoutOf(spec: InputSpec): { base: number[]; view: (t: Tensor) =
     }
     case 'permuted':
       // Memory holds dims (1, …, r−1, 0); permute(r−1, 0, …, r−2) brings dim 0 to the front.
-      return { base: [...s.slice(1), s[0]], view: (t) => t.permute([r - 1, ...s.slice(1).map((_, i) => i)]) };
+      return { base: [...s.slice(1), s[0]], view: (t) => t.permute(r - 1, ...s.slice(1).map((_, i) => i)) };
   }
 }
 

@@ -1,11 +1,11 @@
 // The throughput bench: `npm run bench -- [--threads 1,2] [--json FILE] [--only w1,matmul-512] [--quick]`.
-// Skein (eager, and graph mode when present) at every requested thread count, TensorFlow.js's CPU
+// Skein (eager and graph mode) at every requested thread count, TensorFlow.js's CPU
 // and WASM backends on one thread, in one run; prints a table and optionally writes JSON.
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, platform, arch } from 'node:os';
 import { setNumThreads, shutdown } from '../src/index.js';
 import { getKernelConfig } from '../src/runtime/pool.js';
-import { graphRunner, loadGraphMode } from './skein-graph.js';
+import { graphRunner } from './skein-graph.js';
 import { DEFAULT_BUDGET, QUICK_BUDGET, measure, type Budget } from './measure.js';
 import { formatTable, type Row } from './report.js';
 import { skeinRunner } from './skein.js';
@@ -109,10 +109,6 @@ async function main(): Promise<number> {
   for (const w of only) for (const reason of Object.values(w.leftOut ?? {})) notes.push(reason);
   const started = performance.now();
 
-  const graphWork = wants('skein-graph');
-  const graph = graphWork.length > 0 ? await loadGraphMode() : { module: null, reason: '' };
-  if (graphWork.length > 0 && graph.module === null) notes.push(`skein-graph not measured: ${graph.reason}`);
-
   for (const threads of threadCounts) {
     setNumThreads(threads);
     progress(`skein on ${threads} thread(s)`);
@@ -122,13 +118,12 @@ async function main(): Promise<number> {
       if (w.name === 'w1') notes.push(await addDispatches(row, skeinRunner(w.spec), budget));
       rows.push(row);
     }
-    if (graph.module === null) continue;
     // Graph mode right after eager mode, on the same pool: the comparison issue 3 asks for.
-    progress(`skein-graph on ${threads} thread(s)`);
-    for (const w of graphWork) {
-      const row = await timeRow(w, 'skein-graph', threads, await graphRunner(graph.module, w.spec), budget, notes);
+    if (wants('skein-graph').length > 0) progress(`skein-graph on ${threads} thread(s)`);
+    for (const w of wants('skein-graph')) {
+      const row = await timeRow(w, 'skein-graph', threads, await graphRunner(w.spec), budget, notes);
       if (row === null) continue;
-      if (w.name === 'w1') notes.push(await addDispatches(row, await graphRunner(graph.module, w.spec), budget));
+      if (w.name === 'w1') notes.push(await addDispatches(row, await graphRunner(w.spec), budget));
       rows.push(row);
     }
   }

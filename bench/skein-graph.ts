@@ -1,44 +1,32 @@
 // W1 and W2 as static graphs (src/graph): built once, then one Session.run per step that fetches
 // the loss and runs the SGD assigns, fed the same data and initial weights as the eager runners.
-// Loaded dynamically, so the bench still runs where graph mode is absent.
+import { Graph, gradients, Session, type SymbolicTensor } from '../src/graph/index.js';
 import { tensor, type Tensor } from '../src/index.js';
 import { normalArray } from './data.js';
 import type { Runner, Spec, W1Sizes, W2Sizes } from './workloads.js';
-
-// Typed loosely so the bench compiles whether or not src/graph exists.
-export type GraphModule = any;
-
-export async function loadGraphMode(): Promise<{ module: GraphModule; reason: string }> {
-  const path = '../src/graph/index.js';
-  try {
-    return { module: await import(path), reason: '' };
-  } catch (err) {
-    return { module: null, reason: `graph mode is not available (${err instanceof Error ? err.message.split('\n')[0] : String(err)})` };
-  }
-}
 
 function fromArray(values: Float32Array, shape: number[]): Tensor {
   return tensor(values).reshape(shape);
 }
 
 interface Built {
-  graph: any;
-  loss: any;
-  updates: any[];
-  feeds: [any, Tensor][];
+  graph: Graph;
+  loss: SymbolicTensor;
+  updates: SymbolicTensor[];
+  feeds: [SymbolicTensor, Tensor][];
 }
 
 /** x, y placeholders; w1, w2 variables; loss; w ← w − lr·∂loss/∂w as assigns (the tutorial's graph). */
-function buildW1(g: GraphModule, { N, Din, H, Dout, lr }: W1Sizes): Built {
-  const graph = new g.Graph();
+function buildW1({ N, Din, H, Dout, lr }: W1Sizes): Built {
+  const graph = new Graph();
   const x = graph.placeholder('float32', [null, Din], 'x');
   const y = graph.placeholder('float32', [null, Dout], 'y');
   const w1 = graph.variable(fromArray(normalArray(Din * H, 33), [Din, H]), { name: 'w1' });
   const w2 = graph.variable(fromArray(normalArray(H * Dout, 34), [H, Dout]), { name: 'w2' });
   const loss = x.mm(w1).clamp({ min: 0 }).mm(w2).sub(y).pow(2).sum();
-  const grads = g.gradients(loss, [w1, w2]);
+  const grads = gradients(loss, [w1, w2]);
   const updates = [w1, w2].map((w, i) => w.assign(w.sub(grads[i].mul(lr))));
-  const feeds: [any, Tensor][] = [
+  const feeds: [SymbolicTensor, Tensor][] = [
     [x, fromArray(normalArray(N * Din, 31), [N, Din])],
     [y, fromArray(normalArray(N * Dout, 32), [N, Dout])],
   ];
@@ -46,9 +34,9 @@ function buildW1(g: GraphModule, { N, Din, H, Dout, lr }: W1Sizes): Built {
 }
 
 /** The MLP of skein.ts's w2, as one graph: forward, mean squared error, gradients, assigns. */
-function buildW2(g: GraphModule, { N, Din, H1, H2, Dout, lr }: W2Sizes): Built {
-  const graph = new g.Graph();
-  // A known batch size: mean() needs its element count when the graph is built.
+function buildW2({ N, Din, H1, H2, Dout, lr }: W2Sizes): Built {
+  const graph = new Graph();
+  // A known batch size: mean() divides by an element count fixed when the graph is built.
   const x = graph.placeholder('float32', [N, Din], 'x');
   const target = graph.placeholder('float32', [N, Dout], 'target');
   const layers = [
@@ -66,9 +54,9 @@ function buildW2(g: GraphModule, { N, Din, H1, H2, Dout, lr }: W2Sizes): Built {
   });
   const loss = h.sub(target).pow(2).mean();
   const params = layers.flatMap(({ w, b }) => [w, b]);
-  const grads = g.gradients(loss, params);
+  const grads = gradients(loss, params);
   const updates = params.map((p, i) => p.assign(p.sub(grads[i].mul(lr))));
-  const feeds: [any, Tensor][] = [
+  const feeds: [SymbolicTensor, Tensor][] = [
     [x, fromArray(normalArray(N * Din, 41), [N, Din])],
     [target, fromArray(normalArray(N * Dout, 42), [N, Dout])],
   ];
@@ -80,10 +68,10 @@ export interface GraphRunner extends Runner {
   explain(): Promise<string>;
 }
 
-export async function graphRunner(g: GraphModule, spec: Spec): Promise<GraphRunner> {
+export async function graphRunner(spec: Spec): Promise<GraphRunner> {
   if (spec.kind !== 'w1' && spec.kind !== 'w2') throw new Error(`bench: graph mode runs w1 and w2, not ${spec.kind}`);
-  const { graph, loss, updates, feeds } = spec.kind === 'w1' ? buildW1(g, spec.sizes) : buildW2(g, spec.sizes);
-  const session = new g.Session(graph);
+  const { graph, loss, updates, feeds } = spec.kind === 'w1' ? buildW1(spec.sizes) : buildW2(spec.sizes);
+  const session = new Session(graph);
   await session.run(graph.globalVariablesInitializer());
   // One group for the assigns, as an optimizer's minimize() would give: fetching the assigns
   // themselves would also copy each new weight out.

@@ -2,7 +2,7 @@
 // TensorFlow.js agree on the same inputs, and training steps lower the loss. No timing here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalArray } from '../bench/data.js';
-import { graphRunner, loadGraphMode } from '../bench/skein-graph.js';
+import { graphRunner } from '../bench/skein-graph.js';
 import { skeinRunner } from '../bench/skein.js';
 import { dispatchRoundTripUs, w1Dispatches } from '../bench/stats.js';
 import { tfjsLiveTensors, tfjsRunner, useTfjsBackend, type TfjsBackend } from '../bench/tfjs.js';
@@ -134,20 +134,18 @@ describe('Skein and TensorFlow.js on the same inputs', () => {
   });
 });
 
-const graph = await loadGraphMode();
-
-describe.runIf(graph.module !== null)('the skein-graph workloads', () => {
+describe('the skein-graph workloads', () => {
   it.each([
     ['w1', { kind: 'w1', sizes: TINY_W1 }],
     ['w2', { kind: 'w2', sizes: TINY_W2 }],
   ] as [string, Spec][])('follow the eager %s loss trajectory from the same data and weights', async (_name, spec) => {
     const eager = await losses(skeinRunner(spec), TRAIN_STEPS);
-    const graphed = await losses(await graphRunner(graph.module, spec), TRAIN_STEPS);
+    const graphed = await losses(await graphRunner(spec), TRAIN_STEPS);
     for (let t = 0; t < TRAIN_STEPS; t++) expect(Math.abs(graphed[t] - eager[t])).toBeLessThanOrEqual(LOSS_RTOL * Math.abs(eager[t]));
   });
 
   it('refuse a workload that is not a training step', async () => {
-    await expect(graphRunner(graph.module, { kind: 'matmul', shape: MATMULS[0][1] })).rejects.toThrow(/w1 and w2, not matmul/);
+    await expect(graphRunner({ kind: 'matmul', shape: MATMULS[0][1] })).rejects.toThrow(/w1 and w2, not matmul/);
   });
 });
 

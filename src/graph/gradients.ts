@@ -52,7 +52,7 @@ function backwardOf(node: SymbolicTensor, g: SymbolicTensor, relevant: Map<Symbo
   const wanted = node.inputs.map((x) => relevant.has(x) && isFloat(x.dtype));
   if (!wanted.some(Boolean)) return [];
   if (node.kind === 'scan') {
-    throw new AutogradError(`${node.name}: gradients through scan are not supported; expected scan on the forward path only (stopGradient its result)`);
+    throw new AutogradError(`scan (${node.name}): gradients through scan are not supported; expected scan on the forward path only (stopGradient its result)`);
   }
   if (node.kind !== 'op' || node.op === null) return []; // assign, stopGradient …: no gradient flows through them.
   const op = node.op;

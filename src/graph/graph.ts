@@ -83,7 +83,7 @@ export class Graph {
   }
 
   zeros(shape: readonly number[], dtype: DType = 'float32'): SymbolicTensor {
-    return this.constant(noGrad(() => Tensor.empty(checkSize('zeros', [...shape]), checkDType(dtype, 'zeros'))));
+    return this.constant(noGrad(() => Tensor.empty(checkSize('zeros', [...shape]), checkDType(dtype, 'zeros'), true)));
   }
 
   ones(shape: readonly number[], dtype: DType = 'float32'): SymbolicTensor {

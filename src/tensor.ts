@@ -248,7 +248,8 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
  * d/d(other) is g·self) as a copy, as PyTorch saves original_self; the edges keep the old history.
  */
 function valuesBeforeWrite(op: OpDef<any>, inputs: Tensor[], target: Tensor): Tensor[] {
-  if ((op.saves ?? 'inputs') !== 'inputs') return inputs;
+  const saves = op.saves ?? 'inputs';
+  if (saves !== 'inputs' && saves !== 'inputsAndOutput') return inputs;
   return inputs.map((x) => (x.storage === target.storage ? noGrad(() => x.detach().clone()) : x));
 }
 

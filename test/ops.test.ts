@@ -252,6 +252,20 @@ describe('dtype promotion between tensors', () => {
   });
 });
 
+describe('gradients where the textbook formula reads 0·∞', () => {
+  // PyTorch's limits: d(aᵇ)/da = 0 where b = 0; d(aᵇ)/db = 0 where a = 0 and b ≥ 0; d(a⁰)/da = 0.
+  it.each([
+    ['a.pow(b) at a = 0', (a: Tensor, b: Tensor) => a.pow(b), [0, 0, 2], [2, 0, 0], [0, 0, 0], [0, 0, Math.log(2)]],
+    ['a.pow(0) at a = 0', (a: Tensor) => a.pow(0), [0, 3], [0, 0], [0, 0], null],
+  ] as const)('%s are finite limits, not NaN', async (_, op, av, bv, da, db) => {
+    const a = tensor([...av], { dtype: 'float64', requiresGrad: true });
+    const b = tensor([...bv], { dtype: 'float64', requiresGrad: true });
+    op(a, b).sum().backward();
+    expect(Array.from(await (a.grad as Tensor).data())).toEqual(da);
+    if (db !== null) expect(Array.from(await (b.grad as Tensor).data())).toEqual(db);
+  });
+});
+
 describe('reductions of a 0-d tensor and of infinities', () => {
   it.each([
     ['sum(0)', (x: Tensor) => x.sum(0), 3],
@@ -323,6 +337,16 @@ describe('in-place ops', () => {
     y.sum().backward();
     expect(await (x.grad as Tensor).toArray()).toEqual([3, 4]);
     expect(await (z.grad as Tensor).toArray()).toEqual([1, 2]);
+  });
+
+  it.each([
+    ['max', (x: Tensor) => x.max(1)],
+    ['pow', (x: Tensor) => x.pow(x.detach())],
+    ['sigmoid', (x: Tensor) => x.sigmoid()],
+  ] as const)('makes backward through %s fail, naming it, when its saved output was changed in place', (name, op) => {
+    const y = op(tensor([[1, 2], [3, 4]], { requiresGrad: true }));
+    y.mul_(2);
+    expect(() => y.sum().backward()).toThrow(new RegExp(`^${name}: a tensor of shape \\[\\d(, \\d)*\\] saved for backward was modified by an in-place operation`));
   });
 
   it.each([

@@ -68,7 +68,9 @@ export class OpNode extends Node {
   ) {
     super();
     const saves = op.saves ?? 'inputs';
-    this.saved = saves === 'none' ? [] : saves === 'output' ? [new SavedTensor(out as Tensor)] : (inputs as Tensor[]).map((x) => new SavedTensor(x));
+    const savedInputs = saves === 'inputs' || saves === 'inputsAndOutput' ? (inputs as Tensor[]) : [];
+    const savedOutput = saves === 'output' || saves === 'inputsAndOutput' ? [out as Tensor] : [];
+    this.saved = [...savedInputs, ...savedOutput].map((x) => new SavedTensor(x));
   }
 
   get name(): string {

@@ -59,7 +59,7 @@ export interface OpDef<A = any> {
   /** d(loss)/d(inputs) from g = d(loss)/d(out); null: not differentiable (reaching it throws). */
   grad: GradFn<A> | null;
   /** Which values the formula reads, so an in-place change to them is caught at backward time. */
-  saves?: 'inputs' | 'output' | 'none';
+  saves?: 'inputs' | 'output' | 'inputsAndOutput' | 'none';
 }
 
 export function defineOp<A = Record<string, never>>(def: OpDef<A>): OpDef<A> {

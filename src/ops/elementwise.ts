@@ -86,7 +86,8 @@ export const powScalar = mapOp<PowScalarAttrs>(
     }
     return m;
   },
-  (g, [a], _, { exponent }) => [exponent === 2 ? g.mul(a.mul(2)) : g.mul(a.pow(exponent - 1).mul(exponent))],
+  // a⁰ = 1 has derivative 0 everywhere, a = 0 included (0·0⁻¹ would be NaN).
+  (g, [a], _, { exponent }) => [exponent === 0 ? g.zerosLike() : exponent === 2 ? g.mul(a.mul(2)) : g.mul(a.pow(exponent - 1).mul(exponent))],
   'inputs',
   ({ exponent }) => [exponent],
 );
@@ -95,8 +96,21 @@ export const add = mapOp('add', 2, BINARY.add, promoted('add'), (g) => [g, g], '
 export const sub = mapOp('sub', 2, BINARY.sub, promoted('sub'), (g) => [g, g.neg()], 'none');
 export const mul = mapOp('mul', 2, BINARY.mul, promoted('mul'), (g, [a, b]) => [g.mul(b), g.mul(a)]);
 export const div = mapOp('div', 2, BINARY.div, floating('div'), (g, [a, b]) => [g.div(b), g.neg().mul(a).div(b.mul(b))]); // d(a/b)/db = −a/b²
-/** d(aᵇ)/da = b·aᵇ⁻¹, d(aᵇ)/db = aᵇ·ln a */
-export const pow = mapOp('pow', 2, BINARY.pow, floating('pow'), (g, [a, b], out) => [g.mul(b).mul(a.pow(b.sub(1))), g.mul(out).mul(a.log())]);
+/**
+ * d(aᵇ)/da = b·aᵇ⁻¹ and d(aᵇ)/db = aᵇ·ln a, with PyTorch's limits where those read 0·∞:
+ * d/da = 0 where b = 0, and d/db = 0 where a = 0 and b ≥ 0.
+ */
+export const pow = mapOp(
+  'pow',
+  2,
+  BINARY.pow,
+  floating('pow'),
+  (g, [a, b], out) => [
+    g.mul(b.mul(a.pow(b.sub(1))).maskedFill(b.eq(0), 0)),
+    g.mul(out.mul(a.log()).maskedFill(a.eq(0).mul(b.ge(0)), 0)),
+  ],
+  'inputsAndOutput',
+);
 /** Ties share the gradient equally, as in PyTorch. */
 export const maximum = mapOp('maximum', 2, BINARY.maximum, promoted('maximum'), (g, [a, b]) => {
   const w = a.gt(b).add(a.eq(b).mul(0.5));

@@ -90,6 +90,7 @@ export const max = defineOp<ReduceAttrs>({
   shape: (inputs, attrs) => (nonEmpty('max', inputs, attrs), reduceShape('max', (d) => d)(inputs, attrs)),
   forward: (out, [x], { dims }) => launchReduce('max', 'max', out, x, dims),
   grad: extremeGrad,
+  saves: 'inputsAndOutput',
 });
 
 export const min = defineOp<ReduceAttrs>({
@@ -98,6 +99,7 @@ export const min = defineOp<ReduceAttrs>({
   shape: (inputs, attrs) => (nonEmpty('min', inputs, attrs), reduceShape('min', (d) => d)(inputs, attrs)),
   forward: (out, [x], { dims }) => launchReduce('min', 'min', out, x, dims),
   grad: extremeGrad,
+  saves: 'inputsAndOutput',
 });
 
 function argShape(op: string) {

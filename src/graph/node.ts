@@ -7,7 +7,7 @@ import type { OpDef } from '../ops/define.js';
 import { TensorOps } from '../ops/methods.js';
 import { OPS } from '../ops/table.js';
 import type { Tensor } from '../tensor.js';
-import type { Dim } from '../shape.js';
+import { normalizeDims, type Dim } from '../shape.js';
 import { GraphMismatchError } from './errors.js';
 import type { Graph } from './graph.js';
 
@@ -96,6 +96,13 @@ export class SymbolicTensor extends TensorOps<SymbolicTensor> {
 
   protected override elementwise(op: OpDef<any>, inputs: SymbolicTensor[], attrs: object = {}): SymbolicTensor {
     return withSources(inputs, () => super.elementwise(op, inputs, attrs));
+  }
+
+  /** With unknown dims the count is a node too: a sum of ones, folded to a constant at compile time. */
+  override mean(dims?: number | readonly number[], keepdim = false): SymbolicTensor {
+    const all = normalizeDims('mean', dims, this.ndim);
+    if (all.every((d) => this.shape[d] !== null)) return super.mean(all, keepdim);
+    return this.sum(all, keepdim).div(this.fullLike(1).sum(all, keepdim));
   }
 
   override expand(shape: readonly Dim[]): SymbolicTensor {

@@ -35,6 +35,14 @@ describe('feeds and fetches', () => {
     expect(await values(await sess.run(total, [[x, [[1, 2], [3, 4], [5, 6]]]]))).toBe(21);
   });
 
+  it('averages over an unknown batch dim with the size fed at run time', async () => {
+    const m = x.pow(2).mean(0);
+    // column means of [[1 2] [3 4] [5 6]]²: (1 + 9 + 25) / 3 and (4 + 16 + 36) / 3
+    const r = (await values(await sess.run(m, [[x, [[1, 2], [3, 4], [5, 6]]]]))) as number[];
+    expect(r.map((v) => Math.fround(v))).toEqual([Math.fround(35 / 3), Math.fround(56 / 3)]);
+    expect(await values(await sess.run(x.mean(), [[x, [[1, 2]]]]))).toBe(1.5);
+  });
+
   it('returns results the next run does not overwrite', async () => {
     const first = await sess.run(doubled, [[x, [[1, 1]]]]);
     await sess.run(doubled, [[x, [[5, 5]]]]);

@@ -60,6 +60,12 @@ export const COMPOSITE_CASES: Record<string, Sample[]> = {
     { name: 'a [6] vector viewed as [2, -1] then squeezed and unsqueezed', inputs: [{ shape: [6] }], run: ([x]) => x.view([2, -1]).unsqueeze(1).squeeze(1), ref: ([x]) => ref.reshape(x, [2, 3]) },
     { name: 'a transposed view reshaped to [2, 2, 3]', inputs: [{ shape: [3, 4], layout: 'transposed' }], run: ([x]) => x.reshape([2, 2, 3]), ref: ([x]) => ref.reshape(x, [2, 2, 3]) },
   ],
+  // One tensor reaching an op twice: the engine must add both gradients, never reuse one buffer.
+  reuse: [
+    { name: 'x + x', inputs: [{ shape: [3, 4] }], run: ([x]) => x.add(x), ref: ([x]) => ref.map((v) => 2 * v, x) },
+    { name: 'x · x + x', inputs: [{ shape: [3, 4], layout: 'narrowed' }], run: ([x]) => x.mul(x).add(x), ref: ([x]) => ref.map((v) => v * v + v, x) },
+    { name: 'x − xᵀ of a square matrix', inputs: [{ shape: [3, 3] }], run: ([x]) => x.sub(x.t()), ref: ([x]) => ref.map((v, w) => v - w, x, ref.transpose(x, 0, 1)) },
+  ],
   clone: [{ name: 'a permuted view (a contiguous copy)', inputs: [{ shape: [2, 3, 4], layout: 'permuted' }], run: ([x]) => x.clone(), ref: ([x]) => x }],
   to: [
     { name: 'a round trip through float64 (exact)', inputs: [{ shape: [3, 4] }], run: ([x]) => x.to('float64').to(x.dtype), ref: ([x]) => x, dtypes: ['float32'] },

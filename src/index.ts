@@ -38,3 +38,6 @@ export async function shutdown(): Promise<void> {
   stream.abandon(new DeviceError('shutdown: the device was shut down while this result was still being computed'));
   await closePool();
 }
+
+/** Static graphs, TensorFlow 1.x style (also importable as 'skein/graph'). */
+export * as graph from './graph/index.js';

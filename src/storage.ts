@@ -50,16 +50,20 @@ const finalizer = new FinalizationRegistry<SharedArrayBuffer>((buffer) => {
 });
 
 function takeBuffer(bytes: number, zeroed: boolean): SharedArrayBuffer {
+  // Every buffer handed out counts, reused or new: the garbage that can pile up between two
+  // collections (and so the free list it refills) stays within one budget. Counting only new
+  // buffers let a reusing program go without a collection while its dead storages piled up in
+  // the old generation; each late collection then grew the free list, until the cache limit.
+  bytesSinceCollect += bytes;
+  if (collect !== null && bytesSinceCollect > GC_BUDGET_BYTES) {
+    bytesSinceCollect = 0;
+    counters.collections += 1;
+    collect();
+  }
   const buffer = freeBuffers.get(bytes)?.pop();
   if (buffer === undefined) {
     counters.allocations += 1;
     counters.allocatedBytes += bytes;
-    bytesSinceCollect += bytes;
-    if (collect !== null && bytesSinceCollect > GC_BUDGET_BYTES) {
-      bytesSinceCollect = 0;
-      counters.collections += 1;
-      collect();
-    }
     return new SharedArrayBuffer(bytes);
   }
   counters.reuses += 1;

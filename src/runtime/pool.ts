@@ -84,5 +84,10 @@ export function runOnPool(job: TileJob): Promise<number> {
 export async function closePool(): Promise<void> {
   const old = pool;
   pool = null;
-  if (old !== null) await old.destroy();
+  if (old === null) return;
+  // A worker may still answer a task the teardown already dropped; piscina reports that as an
+  // 'error' event, which would crash the process with no listener. The stream has already failed
+  // those tasks' outputs, so the late answer is ignored.
+  old.on('error', () => {});
+  await old.destroy();
 }

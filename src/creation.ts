@@ -39,7 +39,7 @@ export function tensor(data: Nested | ArrayLike<number>, options?: TensorOptions
   if (ArrayBuffer.isView(data)) {
     if (typed === null) throw new ValueError(`tensor: got a ${data.constructor.name}, expected a Float32Array, Float64Array, Int32Array, Uint8Array or nested arrays`);
     const arr = data as unknown as ArrayLike<number>;
-    const t = Tensor.empty([arr.length], options?.dtype === undefined ? typed : checkDType(options.dtype, 'tensor'));
+    const t = Tensor.empty([arr.length], options?.dtype === undefined ? typed : checkDType(options.dtype, 'tensor'), false);
     for (let i = 0; i < arr.length; i++) t.storage.data[i] = t.dtype === 'bool' ? Number(arr[i] !== 0) : arr[i];
     return finish(t, options);
   }
@@ -61,7 +61,7 @@ export function tensor(data: Nested | ArrayLike<number>, options?: TensorOptions
   };
   walk(nested, 0);
   const dtype = options?.dtype === undefined ? (sawBool ? 'bool' : 'float32') : checkDType(options.dtype, 'tensor');
-  const t = Tensor.empty(shape, dtype);
+  const t = Tensor.empty(shape, dtype, false);
   t.storage.data.set(dtype === 'bool' ? flat.map((v) => Number(v !== 0)) : flat);
   return finish(t, options);
 }
@@ -104,7 +104,7 @@ export function arange(start: number, end?: number, step = 1, options?: TensorOp
   }
   const n = Math.max(0, Math.ceil((end - start) / step));
   const allInts = [start, end, step].every(Number.isInteger);
-  const t = Tensor.empty([n], options?.dtype ?? (allInts ? 'int32' : 'float32'));
+  const t = Tensor.empty([n], options?.dtype ?? (allInts ? 'int32' : 'float32'), false);
   for (let i = 0; i < n; i++) t.storage.data[i] = start + i * step;
   return finish(t, options);
 }
@@ -112,7 +112,7 @@ export function arange(start: number, end?: number, step = 1, options?: TensorOp
 /** steps evenly spaced values from start to end inclusive. */
 export function linspace(start: number, end: number, steps: number, options?: TensorOptions): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new ValueError(`linspace: got steps ${steps}, expected a non-negative integer`);
-  const t = Tensor.empty([steps], options?.dtype ?? 'float32');
+  const t = Tensor.empty([steps], options?.dtype ?? 'float32', false);
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
   for (let i = 0; i < steps; i++) t.storage.data[i] = i === steps - 1 && steps > 1 ? end : start + i * delta;
   return finish(t, options);
@@ -120,7 +120,7 @@ export function linspace(start: number, end: number, steps: number, options?: Te
 
 /** The n×m identity (m defaults to n). */
 export function eye(n: number, m = n, options?: TensorOptions): Tensor {
-  const t = Tensor.empty(checkSize('eye', [n, m]), options?.dtype ?? 'float32', true);
+  const t = Tensor.empty(checkSize('eye', [n, m]), options?.dtype ?? 'float32');
   for (let i = 0; i < Math.min(n, m); i++) t.storage.data[i * m + i] = 1;
   return finish(t, options);
 }
@@ -141,7 +141,7 @@ export function manualSeed(seed: number): void {
 function draw(op: string, kind: RandomArgs['kind'], shape: number | readonly number[], p0: number, p1: number, options?: TensorOptions): Tensor {
   const dtype = options?.dtype === undefined ? 'float32' : checkDType(options.dtype, op);
   if (!isFloat(dtype)) throw new ValueError(`${op}: got dtype ${dtype}, expected float32 or float64`);
-  const t = Tensor.empty(sizes(op, shape), dtype);
+  const t = Tensor.empty(sizes(op, shape), dtype, false);
   const args: RandomArgs = { out: t.storage.data as FloatArray, kind, seed: generator.seed, counter: generator.offset, p0, p1 };
   generator.offset += numel(t.shape);
   launch(op, { kernel: 'random', args }, [], [t]);

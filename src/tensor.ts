@@ -41,8 +41,11 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
     trackTensor(this);
   }
 
-  /** A fresh contiguous tensor; its values are garbage unless `zeroed`. */
-  static empty(shape: readonly number[], dtype: DType, zeroed = false): Tensor {
+  /**
+   * A fresh contiguous tensor, zeroed. Op outputs pass `zeroed = false`: their kernels write every
+   * element, and a recycled buffer then skips the memset.
+   */
+  static empty(shape: readonly number[], dtype: DType, zeroed = true): Tensor {
     return new Tensor(new Storage(dtype, numel(shape), zeroed), shape);
   }
 
@@ -102,7 +105,7 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
       const layout = op.view(inputs[0], attrs);
       out = new Tensor(inputs[0].storage, layout.shape, layout.strides, layout.offset);
     } else {
-      out = Tensor.empty(meta.shape as number[], meta.dtype);
+      out = Tensor.empty(meta.shape as number[], meta.dtype, false);
       op.forward?.(out, inputs, attrs, false);
     }
     if (isGradEnabled() && isFloat(out.dtype) && inputs.some((x) => x.requiresGrad)) record(op, inputs, attrs, out);
@@ -114,7 +117,7 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
     let t = scalars.get(key);
     if (t === undefined) {
       if (scalars.size >= SCALAR_CACHE_LIMIT) scalars.clear();
-      t = Tensor.empty([], dtype);
+      t = Tensor.empty([], dtype, false);
       t.storage.data[0] = value;
       scalars.set(key, t);
     }

@@ -6,8 +6,8 @@ import { isContiguous } from '../shape.js';
 import type { Variable } from './node.js';
 import type { FusedKernel, PlanValue } from './plan.js';
 
-/** The map kernel names inputs a, b, c …; past 8 they would collide with its loop variables. */
-const MAX_INPUTS = 8;
+/** The map kernel names inputs a, b, c … z. */
+const MAX_INPUTS = 26;
 
 export interface FusionPlan {
   /** The root (output) value of the group each elementwise value belongs to; -1 elsewhere. */

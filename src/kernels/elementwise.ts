@@ -64,6 +64,7 @@ export interface MapArgs {
 type MapFn = (args: MapArgs, start: number, end: number) => void;
 const compiled = new Map<string, MapFn>();
 
+/** Input names; the loop's own variables start with $ so no input name can collide with them. */
 const NAMES = 'abcdefghijklmnopqrstuvwxyz';
 
 function compile(args: MapArgs): MapFn {
@@ -71,38 +72,38 @@ function compile(args: MapArgs): MapFn {
   const ins = Array.from({ length: n }, (_, k) => NAMES[k]);
   const load = ins.map((v, k) => `const ${v}A = args.inputs[${k}], ${v}S = args.strides[${k}]; const ${v}O = args.offsets[${k}];`);
   const params = args.params.map((_, k) => `const p${k} = args.params[${k}];`);
-  const contiguousRead = ins.map((v) => `const ${v} = ${v}A[${v}O + i];`).join(' ');
+  const contiguousRead = ins.map((v) => `const ${v} = ${v}A[${v}O + $i];`).join(' ');
   const stridedRead = ins.map((v) => `const ${v} = ${v}A[${v}P]; ${v}P += ${v}I;`).join(' ');
   const body = args.body ?? '';
   // A Uint8Array keeps any byte (true + true would store 2, false − true 255): bool stores are 0/1.
   const value = args.out instanceof Uint8Array ? `(+(${args.expr}) !== 0 ? 1 : 0)` : args.expr;
   const src = `
-    const out = args.out, outS = args.outStrides, outO = args.outOffset, shape = args.shape, r = shape.length;
+    const out = args.out, outS = args.outStrides, outO = args.outOffset, shape = args.shape, $r = shape.length;
     ${load.join('\n')}
     ${params.join('\n')}
     let contiguous = true, size = 1;
-    for (let d = r - 1; d >= 0; d--) {
-      if (outS[d] !== size ${ins.map((v) => `|| ${v}S[d] !== size`).join(' ')}) contiguous = false;
-      size *= shape[d];
+    for (let $d = $r - 1; $d >= 0; $d--) {
+      if (outS[$d] !== size ${ins.map((v) => `|| ${v}S[$d] !== size`).join(' ')}) contiguous = false;
+      size *= shape[$d];
     }
     if (contiguous) {
-      for (let i = start; i < end; i++) { ${contiguousRead} ${body} out[outO + i] = ${value}; }
+      for (let $i = start; $i < end; $i++) { ${contiguousRead} ${body} out[outO + $i] = ${value}; }
       return;
     }
-    const inner = shape[r - 1], outI = outS[r - 1];
-    ${ins.map((v) => `const ${v}I = ${v}S[r - 1];`).join(' ')}
-    let i = start;
-    while (i < end) {
-      const row = Math.floor(i / inner), col = i - row * inner;
+    const inner = shape[$r - 1], outI = outS[$r - 1];
+    ${ins.map((v) => `const ${v}I = ${v}S[$r - 1];`).join(' ')}
+    let $i = start;
+    while ($i < end) {
+      const row = Math.floor($i / inner), col = $i - row * inner;
       let outP = outO + col * outI ${ins.map((v) => `, ${v}P = ${v}O + col * ${v}I`).join('')};
       let rem = row;
-      for (let d = r - 2; d >= 0; d--) {
-        const q = rem % shape[d];
-        rem = (rem - q) / shape[d];
-        outP += q * outS[d]; ${ins.map((v) => `${v}P += q * ${v}S[d];`).join(' ')}
+      for (let $d = $r - 2; $d >= 0; $d--) {
+        const $q = rem % shape[$d];
+        rem = (rem - $q) / shape[$d];
+        outP += $q * outS[$d]; ${ins.map((v) => `${v}P += $q * ${v}S[$d];`).join(' ')}
       }
-      const stop = Math.min(end, i + inner - col);
-      for (; i < stop; i++) { ${stridedRead} ${body} out[outP] = ${value}; outP += outI; }
+      const stop = Math.min(end, $i + inner - col);
+      for (; $i < stop; $i++) { ${stridedRead} ${body} out[outP] = ${value}; outP += outI; }
     }`;
   return new Function('args', 'start', 'end', src) as MapFn;
 }

@@ -100,15 +100,21 @@ class Stream {
 
   /** Resolves once every launch so far has run; rejects with a failure no read has reported. */
   async synchronize(): Promise<void> {
-    if (!this.isIdle()) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    await this.idle();
     const err = this.pendingError;
     this.pendingError = null;
     if (err !== null) throw err;
   }
 
-  /** Waits for the queue to empty without reporting failures (a read reports its own tensor's). */
+  /**
+   * Waits for the queue to empty without reporting failures (a read reports its own tensor's).
+   * Always a turn of the event loop, even when nothing is queued: timers, I/O and finalisers run,
+   * so a training loop that reads once a step never starves a server in the same process, and
+   * the buffers of collected tensors come back to the allocator.
+   */
   async idle(): Promise<void> {
     if (!this.isIdle()) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    else await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /**

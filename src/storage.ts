@@ -33,8 +33,12 @@ const counters = { allocations: 0, allocatedBytes: 0, reuses: 0, collections: 0,
 
 /** Free buffers kept for reuse, by byte length. */
 const freeBuffers = new Map<number, SharedArrayBuffer[]>();
-/** Beyond this, finalised buffers are left to the garbage collector. */
-const CACHE_LIMIT_BYTES = 512 * 1024 * 1024;
+/**
+ * Beyond this, finalised buffers are left to the garbage collector. One GC budget is all a cycle
+ * between two collections can hand out; a larger cache only keeps buffers of sizes a program has
+ * stopped using (512 MB here kept the two-layer program's SharedArrayBuffer bytes creeping up).
+ */
+const CACHE_LIMIT_BYTES = GC_BUDGET_BYTES;
 
 const finalizer = new FinalizationRegistry<SharedArrayBuffer>((buffer) => {
   counters.liveStorages -= 1;

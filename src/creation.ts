@@ -70,22 +70,27 @@ function sizes(op: string, shape: number | readonly number[]): number[] {
   return checkSize(op, typeof shape === 'number' ? [shape] : [...shape]);
 }
 
-/** A tensor of one value. */
-export function full(shape: number | readonly number[], value: number, options?: TensorOptions): Tensor {
-  if (typeof value !== 'number') throw new ValueError(`full: got fill value ${String(value)}, expected a number`);
-  const dtype = options?.dtype === undefined ? 'float32' : checkDType(options.dtype, 'full');
-  if (dtype === 'int32' && !Number.isFinite(value)) throw new ValueError(`full: got fill value ${value} for an int32 tensor, expected a finite number`);
-  const t = Tensor.empty(sizes('full', shape), dtype, value === 0);
-  if (value !== 0) launchMap('full', 'p0', t, [], [value]);
+/** full, zeros and ones: `op` names the function the user called, in errors. */
+function filled(op: string, shape: number | readonly number[], value: number, options?: TensorOptions): Tensor {
+  if (typeof value !== 'number') throw new ValueError(`${op}: got fill value ${String(value)}, expected a number`);
+  const dtype = options?.dtype === undefined ? 'float32' : checkDType(options.dtype, op);
+  if (dtype === 'int32' && !Number.isFinite(value)) throw new ValueError(`${op}: got fill value ${value} for an int32 tensor, expected a finite number`);
+  const t = Tensor.empty(sizes(op, shape), dtype, value === 0);
+  if (value !== 0) launchMap(op, 'p0', t, [], [value]);
   return finish(t, options);
 }
 
+/** A tensor of one value. */
+export function full(shape: number | readonly number[], value: number, options?: TensorOptions): Tensor {
+  return filled('full', shape, value, options);
+}
+
 export function zeros(shape: number | readonly number[], options?: TensorOptions): Tensor {
-  return full(shape, 0, options);
+  return filled('zeros', shape, 0, options);
 }
 
 export function ones(shape: number | readonly number[], options?: TensorOptions): Tensor {
-  return full(shape, 1, options);
+  return filled('ones', shape, 1, options);
 }
 
 export function zerosLike(t: Tensor, options?: TensorOptions): Tensor {

@@ -83,20 +83,20 @@ export interface GatherArgs {
   srcOffset?: number;
 }
 
-function gatherOffset(a: GatherArgs, e: number): number {
+function gatherOffset(op: string, a: GatherArgs, e: number): number {
   let rem = e;
   let p = a.xOffset;
   for (let d = a.indexShape.length - 1; d >= 0; d--) {
     const q = rem % a.indexShape[d];
     rem = (rem - q) / a.indexShape[d];
-    p += (d === a.dim ? checkIndex('gather', a.index[a.indexOffset + e], a.xDimSize) : q) * a.xStrides[d];
+    p += (d === a.dim ? checkIndex(op, a.index[a.indexOffset + e], a.xDimSize) : q) * a.xStrides[d];
   }
   return p;
 }
 
 export const gatherKernel: Kernel<GatherArgs> = {
   run(a, start, end) {
-    for (let e = start; e < end; e++) a.out[e] = a.x[gatherOffset(a, e)];
+    for (let e = start; e < end; e++) a.out[e] = a.x[gatherOffset('gather', a, e)];
   },
   units: (a) => a.indexShape.reduce((x, y) => x * y, 1),
   unitCost: () => 15,
@@ -108,7 +108,7 @@ export const scatterAddKernel: Kernel<GatherArgs> = {
     if (start >= end) return;
     const n = a.indexShape.reduce((x, y) => x * y, 1);
     const src = a.src as DataArray;
-    for (let e = 0; e < n; e++) a.x[gatherOffset(a, e)] += src[(a.srcOffset ?? 0) + e];
+    for (let e = 0; e < n; e++) a.x[gatherOffset('scatterAdd', a, e)] += src[(a.srcOffset ?? 0) + e];
   },
   units: () => 1,
   unitCost: (a) => 15 * a.indexShape.reduce((x, y) => x * y, 1),

@@ -20,7 +20,7 @@ export interface Budget {
   roundTrips: number;
 }
 
-export const DEFAULT_BUDGET: Budget = { timeMs: 1500, warmupMs: 300, warmupCapMs: 5000, minSamples: 10, slowCallMs: 500, slowMinSamples: 3, skipCallMs: Infinity, statSteps: 40, roundTrips: 300 };
+export const DEFAULT_BUDGET: Budget = { timeMs: 2500, warmupMs: 300, warmupCapMs: 5000, minSamples: 10, slowCallMs: 500, slowMinSamples: 3, skipCallMs: Infinity, statSteps: 40, roundTrips: 300 };
 export const QUICK_BUDGET: Budget = { timeMs: 250, warmupMs: 60, warmupCapMs: 1200, minSamples: 3, slowCallMs: 200, slowMinSamples: 2, skipCallMs: 1500, statSteps: 10, roundTrips: 50 };
 
 export interface Measurement {

@@ -68,6 +68,9 @@ export const clamp = mapOp<ClampAttrs>(
   'inputs',
   ({ min, max }) => [min, max],
 );
+// clamp({min: 0}) is the tutorial's ReLU: run the branch-free ReLU loop rather than Math.max's.
+clamp.forward = (out, inputs, attrs, inPlace) =>
+  launchMap('clamp', attrs.min === 0 && attrs.max === Infinity ? UNARY.relu : UNARY.clamp, out, inputs, [attrs.min, attrs.max], inPlace);
 
 export interface PowScalarAttrs {
   exponent: number;

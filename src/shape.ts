@@ -82,3 +82,18 @@ export function checkSize(op: string, shape: readonly unknown[]): number[] {
   }
   return shape as number[];
 }
+
+/** Visits the storage offset of every element of a strided view, in row-major order. */
+export function forEachOffset(shape: readonly number[], strides: readonly number[], offset: number, visit: (o: number) => void): void {
+  const n = numel(shape);
+  for (let i = 0; i < n; i++) {
+    let rem = i;
+    let o = offset;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      const q = rem % shape[d];
+      rem = (rem - q) / shape[d];
+      o += q * strides[d];
+    }
+    visit(o);
+  }
+}

@@ -12,7 +12,7 @@ import { TensorOps, type ClampOptions } from './ops/methods.js';
 import { OPS } from './ops/table.js';
 import { viewStrides } from './ops/views.js';
 import { stream } from './runtime/stream.js';
-import { contiguousStrides, isContiguous, numel, sameShape, type Dim } from './shape.js';
+import { contiguousStrides, forEachOffset, isContiguous, numel, sameShape, type Dim } from './shape.js';
 import { Storage, trackTensor } from './storage.js';
 
 const SCALAR_CACHE_LIMIT = 4096;
@@ -268,19 +268,6 @@ function record(op: OpDef<any>, inputs: Tensor[], attrs: object, out: Tensor): v
   out.requiresGrad = true;
 }
 
-function forEachOffset(shape: readonly number[], strides: readonly number[], offset: number, visit: (o: number) => void): void {
-  const n = numel(shape);
-  for (let i = 0; i < n; i++) {
-    let rem = i;
-    let o = offset;
-    for (let d = shape.length - 1; d >= 0; d--) {
-      const q = rem % shape[d];
-      rem = (rem - q) / shape[d];
-      o += q * strides[d];
-    }
-    visit(o);
-  }
-}
 
 /** Like JSON, but NaN and ±Infinity print as themselves (JSON.stringify turns them into null). */
 function formatNested(x: unknown): string {

@@ -4,6 +4,7 @@
 import { AutogradError, fmtShape } from '../errors.js';
 import { stream } from '../runtime/stream.js';
 import type { Tensor } from '../tensor.js';
+import { forEachOffset } from '../shape.js';
 
 let enabled = false;
 
@@ -50,18 +51,11 @@ export function checkGradients(name: string, grads: readonly (Tensor | null | un
 
 /** Row-major position of the first NaN, or -1. */
 function firstNaN(t: Tensor): number {
-  const { shape, strides, offset } = t;
-  const data = t.storage.data;
-  const n = t.numel();
-  for (let i = 0; i < n; i++) {
-    let rem = i;
-    let o = offset;
-    for (let d = shape.length - 1; d >= 0; d--) {
-      const q = rem % shape[d];
-      rem = (rem - q) / shape[d];
-      o += q * strides[d];
-    }
-    if (Number.isNaN(data[o])) return i;
-  }
-  return -1;
+  let at = -1;
+  let i = 0;
+  forEachOffset(t.shape, t.strides, t.offset, (o) => {
+    if (at < 0 && Number.isNaN(t.storage.data[o])) at = i;
+    i += 1;
+  });
+  return at;
 }

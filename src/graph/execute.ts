@@ -3,8 +3,7 @@
 // It only submits work; the stream runs it in order, inline or on the pool.
 import { rand, randn } from '../creation.js';
 import { UNARY } from '../kernels/elementwise.js';
-import { coalesce } from '../kernels/layout.js';
-import { launch, launchMap, type Buf, type Layout } from '../ops/define.js';
+import { launchMap, type Buf, type Layout } from '../ops/define.js';
 import { OPS } from '../ops/table.js';
 import { contiguousStrides, numel } from '../shape.js';
 import { Storage } from '../storage.js';
@@ -95,20 +94,7 @@ function runStep(plan: Plan, step: Step, bufOf: (i: number) => Buf, storages: (S
 
 /** One map-kernel pass computing a whole fused group. */
 function launchFused(kernel: FusedKernel, out: Buf, inputs: Buf[], inPlace: boolean): void {
-  const { shape, strides } = coalesce(out.shape, [out.strides, ...inputs.map((x) => x.strides)]);
-  const args = {
-    expr: kernel.expr,
-    body: kernel.body,
-    out: out.storage.data,
-    outOffset: out.offset,
-    outStrides: strides[0],
-    inputs: inputs.map((x) => x.storage.data),
-    offsets: inputs.map((x) => x.offset),
-    strides: strides.slice(1),
-    shape,
-    params: kernel.params,
-  };
-  launch(kernel.name, { kernel: 'map', args }, inputs, [out], inPlace);
+  launchMap(kernel.name, kernel.expr, out, inputs, kernel.params, inPlace, kernel.body);
 }
 
 /** acc ← body(acc, elems[t]) for each t; out[t] = acc. The body is a plan of its own. */

@@ -66,13 +66,14 @@ export function defineOp<A = Record<string, never>>(def: OpDef<A>): OpDef<A> {
   return def;
 }
 
-/** Launches one elementwise pass: out[i] = expr(inputs[i]) over out's shape. */
-export function launchMap(op: string, expr: string, out: Buf, inputs: Buf[], params: number[] = [], inPlace = false): void {
+/** Launches one elementwise pass: out[i] = expr(inputs[i]) over out's shape (`body`: fused temporaries). */
+export function launchMap(op: string, expr: string, out: Buf, inputs: Buf[], params: number[] = [], inPlace = false, body?: string): void {
   const { shape, strides } = coalesce(out.shape, [out.strides, ...inputs.map((x) => x.strides)]);
   const task: KernelTask = {
     kernel: 'map',
     args: {
       expr,
+      body,
       out: out.storage.data,
       outOffset: out.offset,
       outStrides: strides[0],

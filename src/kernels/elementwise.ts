@@ -17,7 +17,7 @@ export const UNARY = {
   sigmoid: '1 / (1 + Math.exp(-a))',
   // Branch-free: Math.max and a > 0 ? a : 0 both mispredict on random signs (3.5× slower here);
   // the guard keeps relu(−∞) = 0 and is never taken on ordinary data.
-  relu: 'a === -Infinity ? 0 : a * (a > 0)',
+  relu: 'a === -Infinity ? 0 : a * (a > 0) + 0', // + 0 turns −0 (from −x · 0) into +0
   clamp: 'Math.min(Math.max(a, p0), p1)',
   square: 'a * a',
   powScalar: 'Math.pow(a, p0)',

@@ -65,6 +65,9 @@ class Stream {
   private idleWaiters: (() => void)[] = [];
   /** The first failure no read has reported yet; synchronize() rejects with it. */
   private pendingError: Error | null = null;
+  /** shutdown() calls so far, and why: reads waiting across one reject with it. */
+  private shutdowns = 0;
+  private shutdownReason: Error | null = null;
 
   submit(launch: Launch): void {
     if (this.isIdle()) {
@@ -113,8 +116,11 @@ class Stream {
    * the buffers of collected tensors come back to the allocator.
    */
   async idle(): Promise<void> {
+    const epoch = this.shutdowns;
     if (!this.isIdle()) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     else await new Promise<void>((resolve) => setImmediate(resolve));
+    // A read still waiting when shutdown() came rejects, even if its own value was ready.
+    if (this.shutdowns !== epoch && this.shutdownReason !== null) throw this.shutdownReason;
   }
 
   /**
@@ -123,6 +129,8 @@ class Stream {
    * one in flight may have written part of its output, so that output is marked failed.
    */
   abandon(reason: Error): void {
+    this.shutdowns += 1;
+    this.shutdownReason = reason;
     while (this.head < this.queue.length) {
       const launch = this.queue[this.head++] as Launch;
       if (launch.inPlace) this.pendingError ??= reason;

@@ -97,3 +97,39 @@ export function forEachOffset(shape: readonly number[], strides: readonly number
     visit(o);
   }
 }
+
+/**
+ * A size known only at run time. Graph mode builds with null for an unknown dim, so a formula that
+ * needs a size (mean's count, the padding in narrow's gradient) records how to compute it from the
+ * run-time shapes of the tensors in `of`; the graph compiler evaluates it once the feed shapes are
+ * known (a plan is compiled per feed shape). Eager shapes are always known: eager code only ever
+ * sees numbers.
+ */
+export interface RunSize {
+  readonly of: readonly Shaped[];
+  readonly size: (shapeOf: (t: Shaped) => readonly number[]) => number;
+}
+
+/** A size attr of an op: a number, or in graph mode perhaps a RunSize. */
+export type Size = number | RunSize;
+
+interface Shaped {
+  readonly shape: readonly Dim[];
+}
+
+export function isRunSize(x: unknown): x is RunSize {
+  return typeof x === 'object' && x !== null && Array.isArray((x as RunSize).of) && typeof (x as RunSize).size === 'function';
+}
+
+/** The size of dim d of t: a number when known, else a RunSize. */
+export function sizeAt(t: Shaped, d: number): Size {
+  const n = t.shape[d];
+  return n ?? { of: [t], size: (shapeOf) => shapeOf(t)[d] };
+}
+
+/** f of some sizes: a number when all are known, else a RunSize computing f at run time. */
+export function combineSizes(sizes: readonly Size[], f: (ns: number[]) => number): Size {
+  const unknown = sizes.filter(isRunSize);
+  if (unknown.length === 0) return f(sizes as number[]);
+  return { of: unknown.flatMap((s) => s.of), size: (shapeOf) => f(sizes.map((s) => (typeof s === 'number' ? s : s.size(shapeOf)))) };
+}

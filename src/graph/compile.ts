@@ -7,7 +7,7 @@ import { fmtShape, ShapeError, ValueError } from '../errors.js';
 import type { OpDef } from '../ops/define.js';
 import { OPS } from '../ops/table.js';
 import { stream } from '../runtime/stream.js';
-import { contiguousStrides, numel } from '../shape.js';
+import { contiguousStrides, isRunSize, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { MissingFeedError } from './errors.js';
 import { planFusion } from './fusion.js';
@@ -93,6 +93,12 @@ function collect(fetches: readonly SymbolicTensor[], feeds: ReadonlyMap<Symbolic
     }
   }
   return order;
+}
+
+/** Sizes known only at run time (RunSize attrs) become numbers, now that the shapes are concrete. */
+function runSizes(attrs: any, shapeOf: (node: object) => readonly number[]): any {
+  if (!Object.values(attrs).some(isRunSize)) return attrs;
+  return Object.fromEntries(Object.entries(attrs).map(([k, v]) => [k, isRunSize(v) ? v.size(shapeOf) : v]));
 }
 
 /**
@@ -223,7 +229,8 @@ class Builder {
   private visitOp(node: SymbolicTensor, inputs: number[]): void {
     const op = node.op as OpDef<any>;
     const iv = inputs.map((i) => this.values[i]);
-    const attrs = concreteAttrs(op, node.attrs, iv, node.sources.map((x) => this.values[this.valueOf(x)]));
+    const shapeOf = (x: object) => this.values[this.valueOf(x as SymbolicTensor)].shape; // x: a node of a RunSize
+    const attrs = concreteAttrs(op, runSizes(node.attrs, shapeOf), iv, node.sources.map((x) => this.values[this.valueOf(x)]));
     const meta = op.shape(iv, attrs);
     const shape = meta.shape as number[];
     if (shape.some((d) => d === null)) throw new ShapeError(`${op.name}: could not infer a concrete shape (${fmtShape(shape)}) from inputs ${iv.map((v) => fmtShape(v.shape)).join(', ')}`);

@@ -7,7 +7,7 @@ import type { OpDef } from '../ops/define.js';
 import { TensorOps } from '../ops/methods.js';
 import { OPS } from '../ops/table.js';
 import type { Tensor } from '../tensor.js';
-import { normalizeDims, type Dim } from '../shape.js';
+import { isRunSize, type Dim } from '../shape.js';
 import { GraphMismatchError } from './errors.js';
 import type { Graph } from './graph.js';
 
@@ -60,8 +60,9 @@ export class SymbolicTensor extends TensorOps<SymbolicTensor> {
   readonly dtype: DType;
   readonly name: string;
   /**
-   * For an expand to a shape with unknown dims: the nodes whose run-time shapes fill them in
-   * (the operands it broadcasts against, or the node whose shape it copies).
+   * The nodes whose run-time shapes fill in its unknown sizes: for an expand to a shape with
+   * unknown dims, the operands it broadcasts against (or the node whose shape it copies); for
+   * an op with RunSize attrs (narrow, pad, fullLike), the nodes those sizes are computed from.
    */
   readonly sources: readonly SymbolicTensor[];
   /** Whether its run-time layout is plain row-major; decides whether reshape can be a view. */
@@ -91,18 +92,12 @@ export class SymbolicTensor extends TensorOps<SymbolicTensor> {
     const meta = op.shape(inputs, attrs);
     const contiguous = op.view === undefined ? true : inputs[0].plain && viewStaysPlain(op, inputs[0].shape, attrs);
     const sources = op === OPS.expand && (attrs as { shape: Dim[] }).shape.includes(null) ? [...expandSources] : [];
+    for (const value of Object.values(attrs)) if (isRunSize(value)) sources.push(...(value.of as SymbolicTensor[]));
     return this.graph.add(new SymbolicTensor(this.graph, { kind: 'op', op, inputs, attrs, shape: meta.shape, dtype: meta.dtype, contiguous, sources }));
   }
 
   protected override elementwise(op: OpDef<any>, inputs: SymbolicTensor[], attrs: object = {}): SymbolicTensor {
     return withSources(inputs, () => super.elementwise(op, inputs, attrs));
-  }
-
-  /** With unknown dims the count is a node too: a sum of ones, folded to a constant at compile time. */
-  override mean(dims?: number | readonly number[], keepdim = false): SymbolicTensor {
-    const all = normalizeDims('mean', dims, this.ndim);
-    if (all.every((d) => this.shape[d] !== null)) return super.mean(all, keepdim);
-    return this.sum(all, keepdim).div(this.fullLike(1).sum(all, keepdim));
   }
 
   override expand(shape: readonly Dim[]): SymbolicTensor {
@@ -147,6 +142,8 @@ function viewStaysPlain(op: OpDef<any>, shape: readonly Dim[], attrs: object): b
   }
   const standIn = { ...attrs } as { shape?: Dim[] };
   if (Array.isArray(standIn.shape)) standIn.shape = standIn.shape.map((d) => d ?? 7);
+  // A size known only at run time stands in as 1: a narrowed dim that may be shorter than its input's.
+  for (const [k, v] of Object.entries(standIn)) if (isRunSize(v)) (standIn as Record<string, unknown>)[k] = 1;
   try {
     const out = (op.view as NonNullable<OpDef['view']>)({ shape: sizes, strides, offset: 0 }, standIn);
     let expect = 1;

@@ -3,7 +3,7 @@
 // op is applied (run now, or recorded) and how a number becomes a constant.
 import { checkDType, promoteScalar, type DType } from '../dtype.js';
 import { fmtShape, ShapeError, ValueError } from '../errors.js';
-import { broadcastShapes, normalizeDim, normalizeDims, numel, sameShape, type Dim } from '../shape.js';
+import { broadcastShapes, combineSizes, normalizeDim, normalizeDims, numel, sameShape, sizeAt, type Dim, type Size } from '../shape.js';
 import type { OpDef } from './define.js';
 import { OPS } from './table.js';
 
@@ -130,10 +130,13 @@ export abstract class TensorOps<T extends TensorOps<T>> {
   argmax(dim?: number, keepdim = false): T { return this.reduction(OPS.argmax, dim, keepdim); }
   argmin(dim?: number, keepdim = false): T { return this.reduction(OPS.argmin, dim, keepdim); }
 
+  /** sum / count; with unknown dims (graph mode) the count is a 0-d fill the compiler sizes. */
   mean(dims?: number | readonly number[], keepdim = false): T {
     const all = this.reducedDims('mean', dims);
-    const count = numel(all.map((d) => this.shape[d]));
-    return this.sum(all, keepdim).div(count);
+    const count = combineSizes(all.map((d) => sizeAt(this, d)), (ns) => ns.reduce((a, b) => a * b, 1));
+    const total = this.sum(all, keepdim);
+    // An integer stands for any count in the dtype promotion, so both branches divide alike.
+    return total.div(typeof count === 'number' ? count : this.scalar(0, promoteScalar(total.dtype, 1)).fullLike(count));
   }
 
   /**
@@ -295,14 +298,14 @@ export abstract class TensorOps<T extends TensorOps<T>> {
     return out;
   }
 
-  narrow(dim: number, start: number, length: number): T {
+  /** start < 0 counts from the end; start and length may be sizes known only at run time (graph mode). */
+  narrow(dim: number, start: Size, length: Size): T {
     const d = normalizeDim('narrow', dim, this.ndim);
-    const size = this.shape[d];
-    const from = start < 0 && size !== null ? start + size : start;
+    const from = typeof start === 'number' && start < 0 ? combineSizes([sizeAt(this, d)], ([n]) => n + start) : start;
     return this.applyOp(OPS.narrow, [this.self()], { dim: d, start: from, length });
   }
 
-  pad(dim: number, before: number, after: number): T {
+  pad(dim: number, before: Size, after: Size): T {
     return this.applyOp(OPS.pad, [this.self()], { dim: normalizeDim('pad', dim, this.ndim), before, after });
   }
 
@@ -319,7 +322,8 @@ export abstract class TensorOps<T extends TensorOps<T>> {
     return dtype === this.dtype ? this.self() : this.applyOp(OPS.cast, [this.self()], { dtype });
   }
 
-  fullLike(value: number, dtype?: DType): T {
+  /** value may be a size known only at run time (graph mode: mean's count). */
+  fullLike(value: Size, dtype?: DType): T {
     return this.applyOp(OPS.fullLike, [this.self()], { value, dtype: dtype === undefined ? undefined : checkDType(dtype, 'fullLike') });
   }
 

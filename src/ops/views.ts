@@ -3,7 +3,7 @@
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
 import { UNARY } from '../kernels/elementwise.js';
 import { promote, type DType } from '../dtype.js';
-import { contiguousStrides, normalizeDim, numel, type Dim } from '../shape.js';
+import { combineSizes, contiguousStrides, isRunSize, normalizeDim, numel, sizeAt, type Dim, type Size } from '../shape.js';
 import { defineOp, launchMap, type Buf, type Layout, type Meta } from './define.js';
 
 /**
@@ -170,10 +170,19 @@ export const squeeze = defineOp<DimAttrs>({
   saves: 'none',
 });
 
+/** Not a valid size: a RunSize is checked by the compiler once it is a number. */
+function badSize(n: Size): boolean {
+  return !isRunSize(n) && (!Number.isInteger(n) || n < 0);
+}
+
+/** A size in a message: '?' when known only at run time, as fmtShape shows an unknown dim. */
+const showSize = (n: Size) => (isRunSize(n) ? '?' : String(n));
+
+/** start and length (and pad's before and after) are RunSizes in graph mode when they depend on an unknown dim. */
 export interface NarrowAttrs {
   dim: number;
-  start: number;
-  length: number;
+  start: Size;
+  length: Size;
 }
 
 export const narrow = defineOp<NarrowAttrs>({
@@ -182,18 +191,19 @@ export const narrow = defineOp<NarrowAttrs>({
   shape: ([a], { dim, start, length }) => {
     const d = normalizeDim('narrow', dim, a.shape.length);
     const size = a.shape[d];
-    if (!Number.isInteger(start) || !Number.isInteger(length) || start < 0 || length < 0 || (size !== null && start + length > size)) {
-      throw new ShapeError(`narrow: got start ${start} and length ${length} on dim ${dim} of shape ${fmtShape(a.shape)}, expected 0 ≤ start ≤ start + length ≤ ${size}`);
+    const over = typeof start === 'number' && typeof length === 'number' && size !== null && start + length > size;
+    if (badSize(start) || badSize(length) || over) {
+      throw new ShapeError(`narrow: got start ${showSize(start)} and length ${showSize(length)} on dim ${dim} of shape ${fmtShape(a.shape)}, expected 0 ≤ start ≤ start + length ≤ ${size}`);
     }
-    return { shape: a.shape.map((s, i) => (i === d ? length : s)), dtype: a.dtype };
+    return { shape: a.shape.map((s, i) => (i === d ? (typeof length === 'number' ? length : null) : s)), dtype: a.dtype };
   },
   view: (x, { dim, start, length }) => {
     const d = normalizeDim('narrow', dim, x.shape.length);
-    return { shape: x.shape.map((s, i) => (i === d ? length : s)), strides: [...x.strides], offset: x.offset + start * x.strides[d] };
+    return { shape: x.shape.map((s, i) => (i === d ? (length as number) : s)), strides: [...x.strides], offset: x.offset + (start as number) * x.strides[d] };
   },
   grad: (g, [a], _, { dim, start, length }) => {
     const d = normalizeDim('narrow', dim, a.shape.length);
-    return [g.pad(d, start, a.shape[d] - start - length)];
+    return [g.pad(d, start, combineSizes([sizeAt(a, d), start, length], ([n, s, l]) => n - s - l))];
   },
   saves: 'none',
 });
@@ -205,8 +215,8 @@ function copyInto(op: string, out: Buf, x: Buf, layout: Layout): void {
 
 export interface PadAttrs {
   dim: number;
-  before: number;
-  after: number;
+  before: Size;
+  after: Size;
 }
 
 /** Zeros around x along one dim: the gradient of narrow. */
@@ -215,16 +225,17 @@ export const pad = defineOp<PadAttrs>({
   arity: 1,
   shape: ([a], { dim, before, after }) => {
     const d = normalizeDim('pad', dim, a.shape.length);
-    if (!Number.isInteger(before) || !Number.isInteger(after) || before < 0 || after < 0) {
-      throw new ShapeError(`pad: got before ${before} and after ${after}, expected non-negative integers`);
+    if (badSize(before) || badSize(after)) {
+      throw new ShapeError(`pad: got before ${showSize(before)} and after ${showSize(after)}, expected non-negative integers`);
     }
-    return { shape: a.shape.map((s, i) => (i === d && s !== null ? s + before + after : s)), dtype: a.dtype };
+    const grow = (s: Dim) => (s !== null && typeof before === 'number' && typeof after === 'number' ? s + before + after : null);
+    return { shape: a.shape.map((s, i) => (i === d ? grow(s) : s)), dtype: a.dtype };
   },
   forward: (out, [x], { dim, before }) => {
     launchMap('pad', '0', out, []);
-    copyInto('pad', out, x, { shape: [...x.shape], strides: [...out.strides], offset: out.offset + before * out.strides[dim] });
+    copyInto('pad', out, x, { shape: [...x.shape], strides: [...out.strides], offset: out.offset + (before as number) * out.strides[dim] });
   },
-  grad: (g, [a], _, { dim, before }) => [g.narrow(dim, before, a.shape[dim])],
+  grad: (g, [a], _, { dim, before }) => [g.narrow(dim, before, sizeAt(a, dim))],
   saves: 'none',
 });
 
@@ -256,10 +267,10 @@ export const cat = defineOp<CatAttrs>({
     }
   },
   grad: (g, inputs, _, { dim }) => {
-    let at = 0;
+    let at: Size = 0;
     return inputs.map((x) => {
-      const part = g.narrow(dim, at, x.shape[dim]);
-      at += x.shape[dim];
+      const part = g.narrow(dim, at, sizeAt(x, dim));
+      at = combineSizes([at, sizeAt(x, dim)], ([p, n]) => p + n);
       return part;
     });
   },
@@ -289,7 +300,8 @@ export const cast = defineOp<CastAttrs>({
 });
 
 export interface FillAttrs {
-  value: number;
+  /** A RunSize in graph mode for a count known only at run time (mean over an unknown dim). */
+  value: Size;
   dtype?: DType;
 }
 
@@ -298,12 +310,12 @@ export const fullLike = defineOp<FillAttrs>({
   name: 'fullLike',
   arity: 1,
   shape: ([a], { value, dtype }) => {
-    if (typeof value !== 'number') throw new DTypeError(`fullLike: got fill value ${String(value)}, expected a number`);
+    if (typeof value !== 'number' && !isRunSize(value)) throw new DTypeError(`fullLike: got fill value ${String(value)}, expected a number`);
     const out = dtype ?? a.dtype;
-    if (out === 'int32' && !Number.isFinite(value)) throw new ValueError(`fullLike: got fill value ${value} for an int32 tensor, expected a finite number`);
+    if (out === 'int32' && typeof value === 'number' && !Number.isFinite(value)) throw new ValueError(`fullLike: got fill value ${value} for an int32 tensor, expected a finite number`);
     return { shape: a.shape, dtype: out };
   },
-  forward: (out, _, { value }) => launchMap('fullLike', 'p0', out, [], [value]),
+  forward: (out, _, { value }) => launchMap('fullLike', 'p0', out, [], [value as number]),
   grad: () => [null],
   saves: 'none',
 });

@@ -36,9 +36,8 @@ function buildW1({ N, Din, H, Dout, lr }: W1Sizes): Built {
 /** The MLP of skein.ts's w2, as one graph: forward, mean squared error, gradients, assigns. */
 function buildW2({ N, Din, H1, H2, Dout, lr }: W2Sizes): Built {
   const graph = new Graph();
-  // A known batch size: mean() divides by an element count fixed when the graph is built.
-  const x = graph.placeholder('float32', [N, Din], 'x');
-  const target = graph.placeholder('float32', [N, Dout], 'target');
+  const x = graph.placeholder('float32', [null, Din], 'x');
+  const target = graph.placeholder('float32', [null, Dout], 'target');
   const layers = [
     [Din, H1],
     [H1, H2],

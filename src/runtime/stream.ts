@@ -172,7 +172,10 @@ class Stream {
   }
 
   private dispatch(launch: Launch, units: number, unitCost: number): void {
-    const grain = Math.max(1, Math.ceil(TILE_NS / unitCost));
+    // Tiles of at least TILE_NS, and no more than two per worker: a kernel keeps what it packed
+    // across the consecutive units of one call (the WASM matmul reuses its packed B panel), and
+    // fewer claims cost less. Any grain gives the same bits: units are independent.
+    const grain = Math.max(1, Math.ceil(TILE_NS / unitCost), Math.ceil(units / (2 * getNumThreads())));
     const tiles = Math.ceil(units / grain);
     const job: TileJob = { task: launch.task, control: new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4)), tiles, grain, units };
     if (injectedFault !== null) {

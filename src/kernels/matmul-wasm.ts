@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
+import { matmulBatchBases } from './layout.js';
 import type { Kernel, MatmulArgs } from './types.js';
 
 /** 'relaxed' fuses multiply-add (relaxed_madd); 'simd' rounds the product and the sum apart. */
@@ -172,6 +173,9 @@ function roundUp(x: number, to: number): number {
   return Math.ceil(x / to) * to;
 }
 
+/** [aBase, bBase, cBase] of a unit's batch entry (see matmulBatchBases): scratch, so run() never allocates. */
+const bases = new Float64Array(3);
+
 function createKernel(variant: MatmulVariant, bytes: Uint8Array): WasmMatmulKernel {
   const wasm = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as GemmExports;
   const memory = wasm.memory;
@@ -244,7 +248,7 @@ function createKernel(variant: MatmulVariant, bytes: Uint8Array): WasmMatmulKern
 
     run(args, start, end) {
       assertFloat32(args);
-      const { a, b, c, m, n, k, batchShape } = args;
+      const { a, b, c, m, n, k } = args;
       const g = grid(args);
       reserve(k * roundUp(g.nc, NR));
       // Packed B is reused by consecutive units with the same B panel, within this call only:
@@ -254,18 +258,10 @@ function createKernel(variant: MatmulVariant, bytes: Uint8Array): WasmMatmulKern
       for (let unit = start; unit < end; unit++) {
         const rowBlock = unit % g.rowBlocks;
         const colBlock = Math.floor(unit / g.rowBlocks) % g.colBlocks;
-        let batch = Math.floor(unit / (g.rowBlocks * g.colBlocks));
-        const cBase = args.cOffset + batch * m * n;
-        // Row-major batch index → operand offsets, innermost batch dim first.
-        let aBase = args.aOffset;
-        let bBase = args.bOffset;
-        for (let d = batchShape.length - 1; d >= 0; d--) {
-          const size = batchShape[d];
-          const idx = batch % size;
-          batch = (batch - idx) / size;
-          aBase += idx * args.aBatchStrides[d];
-          bBase += idx * args.bBatchStrides[d];
-        }
+        matmulBatchBases(args, Math.floor(unit / (g.rowBlocks * g.colBlocks)), bases);
+        const aBase = bases[0];
+        const bBase = bases[1];
+        const cBase = bases[2];
 
         const i0 = rowBlock * MC;
         const mc = Math.min(MC, m - i0);

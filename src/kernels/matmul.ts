@@ -1,6 +1,7 @@
 // src/kernels/matmul.ts — plain-TypeScript GEMM: cache-blocked, register-blocked, any strides.
 // Imported by the main thread AND by workers. Nothing in src/kernels may import tensor, ops,
 // graph or runtime.
+import { matmulBatchBases } from './layout.js';
 import type { FloatArray, Kernel, MatmulArgs } from './types.js';
 
 /**
@@ -23,6 +24,8 @@ const KC = 256;
 const packedA = new Float64Array(MB * KC);
 const packedB = new Float64Array(KC * NB);
 const acc = new Float64Array(MB * NB);
+/** [aBase, bBase, cBase] of the unit's batch entry (see matmulBatchBases). */
+const bases = new Float64Array(3);
 
 /**
  * Determinism: every element is c = Σ_{p=0}^{k-1} a[i,p]·b[p,j], summed in float64 in increasing p
@@ -32,25 +35,14 @@ const acc = new Float64Array(MB * NB);
  */
 export const matmulJs: Kernel<MatmulArgs> = {
   run(args, start, end) {
-    const { m, n, batchShape } = args;
+    const { m, n } = args;
     const rowBlocks = Math.ceil(m / MB);
     const colBlocks = Math.ceil(n / NB);
     for (let unit = start; unit < end; unit++) {
       const colBlock = unit % colBlocks;
       const rowBlock = Math.floor(unit / colBlocks) % rowBlocks;
-      let batch = Math.floor(unit / (colBlocks * rowBlocks));
-      const cBase = args.cOffset + batch * m * n;
-      // Row-major batch index → operand offsets, innermost batch dim first.
-      let aBase = args.aOffset;
-      let bBase = args.bOffset;
-      for (let d = batchShape.length - 1; d >= 0; d--) {
-        const size = batchShape[d];
-        const idx = batch % size;
-        batch = (batch - idx) / size;
-        aBase += idx * args.aBatchStrides[d];
-        bBase += idx * args.bBatchStrides[d];
-      }
-      computeTile(args, aBase, bBase, cBase, rowBlock * MB, colBlock * NB);
+      matmulBatchBases(args, Math.floor(unit / (colBlocks * rowBlocks)), bases);
+      computeTile(args, bases[0], bases[1], bases[2], rowBlock * MB, colBlock * NB);
     }
   },
 

@@ -2,7 +2,8 @@
 // and broadcast operands, both dtypes; and bit-equality however its tiles are split.
 import { describe, expect, it } from 'vitest';
 import { matmulJs } from '../../src/kernels/matmul.js';
-import type { FloatArray, MatmulArgs } from '../../src/kernels/types.js';
+import type { MatmulArgs } from '../../src/kernels/types.js';
+import { makeMatmulArgs as makeArgs, matmulReference, type MatmulCase } from '../support/matmul.js';
 
 /**
  * Allowed |kernel − reference| relative to Σₚ|a·b| (the error scale of a dot product).
@@ -11,116 +12,8 @@ import type { FloatArray, MatmulArgs } from '../../src/kernels/types.js';
  */
 const TOLERANCE = { float32: 2 ** -23, float64: 2 ** -45 } as const;
 
-type DType = keyof typeof TOLERANCE;
-const ARRAY = { float32: Float32Array, float64: Float64Array } as const;
-
-/** Deterministic values in [-1, 1), float32-representable so both dtypes see the same inputs. */
-function randomFill(array: FloatArray, seed: number): void {
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < array.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    array[i] = Math.fround(s / 2 ** 31 - 1);
-  }
-}
-
-/**
- * How one rows×cols operand sits in memory:
- *   rowMajor   — contiguous rows;
- *   transposed — stored as cols×rows and read with swapped strides (what .transpose() gives);
- *   strided    — every other column of a padded matrix, at an offset (neither stride is 1).
- */
-type Layout = 'rowMajor' | 'transposed' | 'strided';
-
-interface Operand {
-  data: FloatArray;
-  offset: number;
-  batchStrides: number[];
-  rowStride: number;
-  colStride: number;
-}
-
-/** `broadcast[d]` gives batch dimension d a stride of 0 and stores only one entry along it. */
-function makeOperand(
-  dtype: DType, batchShape: number[], broadcast: boolean[], rows: number, cols: number,
-  layout: Layout, seed: number,
-): Operand {
-  const pad = 3;
-  const [rowStride, colStride, matrixSize] =
-    layout === 'rowMajor' ? [cols, 1, rows * cols]
-    : layout === 'transposed' ? [1, rows, rows * cols]
-    : [2 * cols + pad, 2, rows * (2 * cols + pad)];
-  const offset = layout === 'strided' ? pad : 0;
-  const batchStrides = new Array<number>(batchShape.length);
-  let stride = offset + matrixSize;
-  for (let d = batchShape.length - 1; d >= 0; d--) {
-    batchStrides[d] = broadcast[d] ? 0 : stride;
-    if (!broadcast[d]) stride *= batchShape[d];
-  }
-  const data = new ARRAY[dtype](stride + pad);
-  randomFill(data, seed);
-  return { data, offset, batchStrides, rowStride, colStride };
-}
-
-interface Case {
+interface Case extends MatmulCase {
   name: string;
-  batchShape: number[];
-  m: number;
-  k: number;
-  n: number;
-  aLayout?: Layout;
-  bLayout?: Layout;
-  aBroadcast?: boolean[];
-  bBroadcast?: boolean[];
-}
-
-function makeArgs(c: Case, dtype: DType): MatmulArgs {
-  const { batchShape, m, k, n } = c;
-  const noBroadcast = batchShape.map(() => false);
-  const a = makeOperand(dtype, batchShape, c.aBroadcast ?? noBroadcast, m, k,
-    c.aLayout ?? 'rowMajor', 1);
-  const b = makeOperand(dtype, batchShape, c.bBroadcast ?? noBroadcast, k, n,
-    c.bLayout ?? 'rowMajor', 2);
-  const batch = batchShape.reduce((x, y) => x * y, 1);
-  const cOffset = 5;
-  // NaN everywhere, so an output element the kernel forgets to write cannot pass.
-  const out = new ARRAY[dtype](cOffset + batch * m * n + 5).fill(NaN);
-  return {
-    a: a.data, aOffset: a.offset, aBatchStrides: a.batchStrides,
-    aRowStride: a.rowStride, aColStride: a.colStride,
-    b: b.data, bOffset: b.offset, bBatchStrides: b.batchStrides,
-    bRowStride: b.rowStride, bColStride: b.colStride,
-    c: out, cOffset, batchShape, m, n, k,
-  };
-}
-
-/** C[b,i,j] = Σₚ A[b,i,p]·B[b,p,j], one element at a time, plus Σₚ|A·B| as its error scale. */
-function reference(args: MatmulArgs): { value: Float64Array; scale: Float64Array } {
-  const { batchShape, m, n, k } = args;
-  const batch = batchShape.reduce((x, y) => x * y, 1);
-  const value = new Float64Array(batch * m * n);
-  const scale = new Float64Array(batch * m * n);
-  for (let t = 0; t < batch; t++) {
-    let aBase = args.aOffset, bBase = args.bOffset, rest = t;
-    for (let d = batchShape.length - 1; d >= 0; d--) {
-      aBase += (rest % batchShape[d]) * args.aBatchStrides[d];
-      bBase += (rest % batchShape[d]) * args.bBatchStrides[d];
-      rest = Math.floor(rest / batchShape[d]);
-    }
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++) {
-        let sum = 0, abs = 0;
-        for (let p = 0; p < k; p++) {
-          const product = args.a[aBase + i * args.aRowStride + p * args.aColStride]
-            * args.b[bBase + p * args.bRowStride + j * args.bColStride];
-          sum += product;
-          abs += Math.abs(product);
-        }
-        value[(t * m + i) * n + j] = sum;
-        scale[(t * m + i) * n + j] = abs;
-      }
-    }
-  }
-  return { value, scale };
 }
 
 function runAll(args: MatmulArgs): void {
@@ -157,7 +50,7 @@ describe.each(['float32', 'float64'] as const)('matmulJs in %s', (dtype) => {
   it.each(CASES)('matches the textbook triple loop for $name', (c) => {
     const args = makeArgs(c, dtype);
     runAll(args);
-    const { value, scale } = reference(args);
+    const { value, scale } = matmulReference(args);
     for (let e = 0; e < value.length; e++) {
       const error = Math.abs(args.c[args.cOffset + e] - value[e]);
       if (!(error <= TOLERANCE[dtype] * scale[e])) {
@@ -207,6 +100,6 @@ it('matches the textbook triple loop on a 2x2 case', () => {
 
 it('has no units when the output is empty', () => {
   const empty = (batchShape: number[], m: number, n: number) =>
-    matmulJs.units(makeArgs({ name: '', batchShape, m, k: 4, n }, 'float32'));
+    matmulJs.units(makeArgs({ batchShape, m, k: 4, n }, 'float32'));
   expect([empty([], 0, 5), empty([], 5, 0), empty([3, 0], 5, 5)]).toEqual([0, 0, 0]);
 });

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadMatmulWasm, bestMatmulVariant, supportsMatmulWasm, type MatmulVariant } from '../../src/kernels/matmul-wasm.js';
 import type { MatmulArgs } from '../../src/kernels/types.js';
+import { makeMatmulArgs as makeArgs, matmulReference, type Layout, type MatmulCase as Case } from '../support/matmul.js';
 
 /** float32 unit roundoff: |fl(x) − x| ≤ u·|x|. */
 const ROUNDING_UNIT = 2 ** -24;
@@ -12,111 +13,9 @@ const ROUNDING_UNIT = 2 ** -24;
  */
 const errorBoundFactor = (k: number) => (k + 2) * ROUNDING_UNIT;
 
-/** Deterministic float32-representable values in [-1, 1). */
-function randomFill(array: Float32Array | Float64Array, seed: number): void {
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < array.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    array[i] = Math.fround(s / 2 ** 31 - 1);
-  }
-}
-
-type Layout = 'rowMajor' | 'transposed' | 'strided';
-
-interface Operand {
-  data: Float32Array;
-  offset: number;
-  batchStrides: number[];
-  rowStride: number;
-  colStride: number;
-}
-
-/**
- * A batch of rows×cols matrices in one shared buffer, laid out as asked:
- *   rowMajor   — contiguous rows;
- *   transposed — contiguous columns (the view a .transpose() produces);
- *   strided    — every other column of a padded matrix, at an offset, in a sub-view of a larger
- *                buffer (neither stride is 1).
- * `broadcast[d]` gives batch dimension d a stride of 0 (an expanded operand).
- */
-function operand(rows: number, cols: number, layout: Layout, batchShape: number[], broadcast: boolean[], seed: number): Operand {
-  let rowStride: number, colStride: number, matrixSize: number, offset = 0;
-  if (layout === 'rowMajor') {
-    [rowStride, colStride, matrixSize] = [cols, 1, rows * cols];
-  } else if (layout === 'transposed') {
-    [rowStride, colStride, matrixSize] = [1, rows, rows * cols];
-  } else {
-    [rowStride, colStride, matrixSize, offset] = [2 * cols + 3, 2, rows * (2 * cols + 3), 5];
-  }
-  const batchStrides: number[] = [];
-  let stride = matrixSize;
-  for (let d = batchShape.length - 1; d >= 0; d--) {
-    batchStrides[d] = broadcast[d] ? 0 : stride;
-    if (!broadcast[d]) stride *= batchShape[d];
-  }
-  const length = offset + stride + 7;
-  const buffer = new SharedArrayBuffer((length + 3) * 4);
-  const data = new Float32Array(buffer, 3 * 4, length); // a view that does not start the buffer
-  randomFill(data, seed);
-  return { data, offset, batchStrides, rowStride, colStride };
-}
-
-interface Case {
-  m: number;
-  n: number;
-  k: number;
-  aLayout?: Layout;
-  bLayout?: Layout;
-  batchShape?: number[];
-  aBroadcast?: boolean[];
-  bBroadcast?: boolean[];
-}
-
-function makeArgs({ m, n, k, aLayout = 'rowMajor', bLayout = 'rowMajor', batchShape = [], aBroadcast = [], bBroadcast = [] }: Case): MatmulArgs {
-  const a = operand(m, k, aLayout, batchShape, aBroadcast, 1 + m * 7 + k);
-  const b = operand(k, n, bLayout, batchShape, bBroadcast, 2 + n * 13 + k);
-  const batch = batchShape.reduce((x, y) => x * y, 1);
-  const cOffset = 4;
-  const c = new Float32Array(new SharedArrayBuffer((cOffset + batch * m * n + 4) * 4)).fill(Number.NaN);
-  return {
-    a: a.data, aOffset: a.offset, aBatchStrides: a.batchStrides, aRowStride: a.rowStride, aColStride: a.colStride,
-    b: b.data, bOffset: b.offset, bBatchStrides: b.batchStrides, bRowStride: b.rowStride, bColStride: b.colStride,
-    c, cOffset, batchShape, m, n, k,
-  };
-}
-
-/** Textbook triple loop in float64: C[b][i][j] and Σ_p |A·B| (the error scale) per element. */
-function reference(args: MatmulArgs): { value: Float64Array; scale: Float64Array } {
-  const { m, n, k, batchShape } = args;
-  const batch = batchShape.reduce((x, y) => x * y, 1);
-  const value = new Float64Array(batch * m * n);
-  const scale = new Float64Array(batch * m * n);
-  for (let bi = 0; bi < batch; bi++) {
-    let aBase = args.aOffset, bBase = args.bOffset, rest = bi;
-    for (let d = batchShape.length - 1; d >= 0; d--) {
-      aBase += (rest % batchShape[d]) * args.aBatchStrides[d];
-      bBase += (rest % batchShape[d]) * args.bBatchStrides[d];
-      rest = Math.floor(rest / batchShape[d]);
-    }
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++) {
-        let sum = 0, abs = 0;
-        for (let p = 0; p < k; p++) {
-          const product = args.a[aBase + i * args.aRowStride + p * args.aColStride] * args.b[bBase + p * args.bRowStride + j * args.bColStride];
-          sum += product;
-          abs += Math.abs(product);
-        }
-        value[(bi * m + i) * n + j] = sum;
-        scale[(bi * m + i) * n + j] = abs;
-      }
-    }
-  }
-  return { value, scale };
-}
-
 /** Count of elements outside the rounding bound (0 expected), with the first few listed. */
 function expectCloseToReference(args: MatmulArgs): void {
-  const { value, scale } = reference(args);
+  const { value, scale } = matmulReference(args);
   const bound = errorBoundFactor(args.k);
   const bad: string[] = [];
   for (let i = 0; i < value.length; i++) {

@@ -1,6 +1,6 @@
 // The workloads in Skein's eager mode. Every call awaits its result (synchronize() or a read), so
 // a sample times the computation on the pool, not just the queueing of launches.
-import { noGrad, synchronize, tensor, zeros, type Tensor } from '../src/index.js';
+import { noGrad, optim, synchronize, tensor, zeros, type Tensor } from '../src/index.js';
 import { normalArray } from './data.js';
 import type { MatmulShape, Runner, Spec, W1Sizes, W2Sizes } from './workloads.js';
 
@@ -86,7 +86,9 @@ function w2({ N, Din, H1, H2, Dout, lr }: W2Sizes): Runner {
     w: parameter(normalArray(fanIn * fanOut, 43 + i, Math.sqrt(2 / fanIn)), [fanIn, fanOut]),
     b: zeros([fanOut], { requiresGrad: true }),
   }));
-  const params = layers.flatMap(({ w, b }) => [w, b]);
+  // SGD as a training script writes it: one fused pass per parameter, and gradients set to
+  // none (the next backward hands its fresh gradient over instead of adding into zeros).
+  const optimizer = new optim.SGD(layers.flatMap(({ w, b }) => [w, b]), { lr });
   return {
     async step() {
       let h = x;
@@ -96,11 +98,9 @@ function w2({ N, Din, H1, H2, Dout, lr }: W2Sizes): Runner {
       });
       const loss = h.sub(target).pow(2).mean();
       const value = await loss.item();
+      optimizer.zeroGrad();
       loss.backward();
-      noGrad(() => {
-        for (const p of params) p.sub_(p.grad!.mul(lr));
-        for (const p of params) p.grad!.zero_();
-      });
+      optimizer.step();
       return value;
     },
     close() {},

@@ -179,7 +179,6 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
     if (promote(meta.dtype, this.dtype) !== this.dtype) {
       throw new DTypeError(`${name}: the result has dtype ${meta.dtype}, which cannot be stored in a tensor of dtype ${this.dtype}; expected a result of dtype ${this.dtype}`);
     }
-    const tracking = isGradEnabled() && expanded.some((x) => x.requiresGrad || x === this);
     if (isGradEnabled() && this.isLeaf && this.requiresGrad) {
       throw new AutogradError(`${name}: a leaf tensor that requires grad is used in an in-place operation; expected the update inside noGrad(() => …)`);
     }
@@ -191,7 +190,7 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
           'expected clone() before the in-place op, or the update inside noGrad(() => …)',
       );
     }
-    const recordIt = tracking && isFloat(this.dtype) && expanded.some((x) => x.requiresGrad);
+    const recordIt = isGradEnabled() && isFloat(this.dtype) && expanded.some((x) => x.requiresGrad);
     const node = recordIt ? makeNode(op, expanded, attrs, this, valuesBeforeWrite(op, expanded, this)) : null;
     op.forward?.(this, expanded, attrs, true);
     this.storage.version += 1;

@@ -5,7 +5,7 @@
 // in-place ops follow.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { availableParallelism } from 'node:os';
-import { AutogradError, DTypeError, gradcheck, OPS, runtimeStats, setNumThreads, ShapeError, synchronize, tensor, Tensor, type DType, type OpName } from '../src/index.js';
+import { AutogradError, DTypeError, getInlineLimit, gradcheck, OPS, runtimeStats, setInlineLimit, setNumThreads, ShapeError, synchronize, tensor, Tensor, type DType, type OpName } from '../src/index.js';
 import type { DataArray } from '../src/kernels/types.js';
 import { outDtypeOf, type LargeCase, type Sample } from './support/cases.js';
 import { COMPOSITE_CASES } from './support/composite-cases.js';
@@ -163,10 +163,15 @@ async function runLarge(name: OpName, c: LargeCase): Promise<LargeRun> {
   return { out: values, grads, forwardPoolLaunches, poolLaunches: runtimeStats().poolLaunches - before };
 }
 
+/** Every launch of more than one unit goes to the pool while these checks run. */
+const POOL_EVERYTHING_NS = 0;
+
 describe('thread invariance', () => {
   const runs = new Map<number, Map<OpName, LargeRun | Error>>();
+  const defaultLimit = getInlineLimit();
 
   beforeAll(async () => {
+    setInlineLimit(POOL_EVERYTHING_NS);
     for (const threads of [1, 2]) {
       setNumThreads(threads);
       const byOp = new Map<OpName, LargeRun | Error>();
@@ -179,7 +184,10 @@ describe('thread invariance', () => {
     }
   }, 120_000);
 
-  afterAll(() => setNumThreads(availableParallelism()));
+  afterAll(() => {
+    setNumThreads(availableParallelism());
+    setInlineLimit(defaultLimit);
+  });
 
   describe.each(OP_NAMES)('%s', (name) => {
     it('gives the same bits on 1 and 2 threads, forward and backward, with the pool really used', () => {
@@ -379,8 +387,11 @@ describe('large inputs, cut into tiles on the pool, still match plain loops', ()
     setNumThreads(2);
     await synchronize();
     const before = runtimeStats().poolLaunches;
+    const limit = getInlineLimit();
+    setInlineLimit(POOL_EVERYTHING_NS);
     const out = fn();
     await synchronize();
+    setInlineLimit(limit);
     expect(runtimeStats().poolLaunches - before, 'pool launches').toBeGreaterThan(0);
     return out;
   }

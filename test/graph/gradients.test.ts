@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { cat, OPS, tensor, Tensor, type DType, type OpName } from '../../src/index.js';
 import { Graph, gradients, Session, type SymbolicTensor } from '../../src/graph/index.js';
 import type { TensorOps } from '../../src/ops/methods.js';
+import { prng as rng } from '../support/inputs.js';
 
 /** float64 throughout: the two modes differ only in the order gradients are summed. */
 const F64_TOL = 1e-12;
@@ -74,18 +75,6 @@ const CASES: Case[] = [
   { op: 'gather', inputs: [f(), { shape: [3, 2], dtype: 'int32', values: [0, 3, 1, 1, 2, 0] }], build: ([a, i]) => a.gather(1, i) },
   { op: 'scatterAdd', inputs: [f(), { shape: [3, 2], dtype: 'int32', values: [0, 3, 1, 1, 2, 0] }, f([3, 2])], build: ([a, i, s]) => a.scatterAdd(1, i, s) },
 ];
-
-/** A small seeded generator (mulberry32), so each case draws the same values every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function values(input: Input, next: () => number): number[] {
   if (input.values !== undefined) return input.values;

@@ -3,7 +3,7 @@
 // It only submits work; the stream runs it in order, inline or on the pool.
 import { rand, randn } from '../creation.js';
 import { UNARY } from '../kernels/elementwise.js';
-import { launchMap, type Buf, type Layout } from '../ops/define.js';
+import { launchMap, mapExpr, type Buf, type Layout } from '../ops/define.js';
 import { OPS } from '../ops/table.js';
 import { contiguousStrides, numel } from '../shape.js';
 import { Storage } from '../storage.js';
@@ -80,7 +80,7 @@ function runStep(plan: Plan, step: Step, bufOf: (i: number) => Buf, storages: (S
       }
       const name = `${v.node.name}`;
       if (v.mode === 'set') launchMap(name, UNARY.copy, dst, [src], [], true);
-      else launchMap(name, (v.mode === 'add' ? OPS.add : OPS.sub).map?.expr as string, dst, [dst, src], [], true);
+      else launchMap(name, mapExpr(v.mode === 'add' ? OPS.add : OPS.sub, {}), dst, [dst, src], [], true);
       return;
     }
     case 'copy':

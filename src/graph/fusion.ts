@@ -3,6 +3,7 @@
 // store would round them, so a fused chain gives the same bits as the unfused one.
 import type { DType } from '../dtype.js';
 import { isContiguous } from '../shape.js';
+import { mapExpr } from '../ops/define.js';
 import type { Variable } from './node.js';
 import type { FusedKernel, PlanValue } from './plan.js';
 
@@ -115,7 +116,7 @@ function buildKernel(values: readonly PlanValue[], members: readonly number[], i
     const own = map.params?.(v.attrs) ?? [];
     const base = params.length;
     params.push(...own);
-    const renamed = map.expr.replace(/\b([a-z])\b|\bp(\d+)\b/g, (_, letter: string | undefined, p: string | undefined) =>
+    const renamed = mapExpr(v.op as NonNullable<PlanValue['op']>, v.attrs).replace(/\b([a-z])\b|\bp(\d+)\b/g, (_, letter: string | undefined, p: string | undefined) =>
       letter !== undefined ? nameOf(v.inputs[letter.charCodeAt(0) - 97]) : `p${base + Number(p)}`,
     );
     if (m === root) expr = renamed;

@@ -50,7 +50,7 @@ export interface OpDef<A = any> {
   /** Elementwise: inputs arrive broadcast to one shape (the engine adds the expands). */
   broadcast?: boolean;
   /** For fusion: the scalar expression and its parameters, when the op is one map pass. */
-  map?: { expr: string; params?: (attrs: A) => number[] };
+  map?: { expr: string | ((attrs: A) => string); params?: (attrs: A) => number[] };
   shape(inputs: Meta[], attrs: A): Meta;
   /** Views share the input's storage: the layout comes from the input's; nothing runs. */
   view?(input: Layout, attrs: A): Layout;
@@ -64,6 +64,13 @@ export interface OpDef<A = any> {
 
 export function defineOp<A = Record<string, never>>(def: OpDef<A>): OpDef<A> {
   return def;
+}
+
+/** The scalar expression of a one-pass op for these attrs (some ops pick a faster one). */
+export function mapExpr<A>(op: OpDef<A>, attrs: A): string {
+  const expr = op.map?.expr;
+  if (expr === undefined) throw new Error(`${op.name}: not a one-pass elementwise op`);
+  return typeof expr === 'function' ? expr(attrs) : expr;
 }
 
 /** Launches one elementwise pass: out[i] = expr(inputs[i]) over out's shape (`body`: fused temporaries). */

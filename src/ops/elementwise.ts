@@ -8,7 +8,7 @@ import { checkSameShapes, defineOp, floating, launchMap, predicate, promoted, ty
 function mapOp<A = Record<string, never>>(
   name: string,
   arity: number,
-  expr: string,
+  expr: string | ((attrs: A) => string),
   shape: (inputs: Meta[], attrs: A) => Meta,
   grad: GradFn<A> | null,
   saves: OpDef['saves'] = 'inputs',
@@ -20,7 +20,7 @@ function mapOp<A = Record<string, never>>(
     broadcast: arity > 1,
     map: { expr, params },
     shape,
-    forward: (out, inputs, attrs, inPlace) => launchMap(name, expr, out, inputs, params?.(attrs) ?? [], inPlace),
+    forward: (out, inputs, attrs, inPlace) => launchMap(name, typeof expr === 'function' ? expr(attrs) : expr, out, inputs, params?.(attrs) ?? [], inPlace),
     grad,
     saves,
   });
@@ -48,7 +48,8 @@ export interface ClampAttrs {
 export const clamp = mapOp<ClampAttrs>(
   'clamp',
   1,
-  UNARY.clamp,
+  // clamp({min: 0}) is the tutorial's ReLU: the branch-free ReLU loop, not Math.max's.
+  ({ min, max }) => (min === 0 && max === Infinity ? UNARY.relu : UNARY.clamp),
   (inputs, { min, max }) => {
     // Checked here, not only in the method, so clamp_ and graph nodes refuse NaN bounds too.
     if (typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max)) {
@@ -68,9 +69,6 @@ export const clamp = mapOp<ClampAttrs>(
   'inputs',
   ({ min, max }) => [min, max],
 );
-// clamp({min: 0}) is the tutorial's ReLU: run the branch-free ReLU loop rather than Math.max's.
-clamp.forward = (out, inputs, attrs, inPlace) =>
-  launchMap('clamp', attrs.min === 0 && attrs.max === Infinity ? UNARY.relu : UNARY.clamp, out, inputs, [attrs.min, attrs.max], inPlace);
 
 export interface PowScalarAttrs {
   exponent: number;

@@ -55,7 +55,7 @@ function machineFacts(): string[] {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   return [
     `command: npm run bench -- ${process.argv.slice(2).join(' ')}`.trimEnd(),
-    `machine: node ${process.version} · ${cpu} · ${availableParallelism()} cores · ${platform()} ${arch()} · Skein matmul kernel: ${getKernelConfig().matmul} · TensorFlow.js ${tfjsVersion()}`,
+    `machine: node ${process.version} · ${cpu} · ${availableParallelism()} cores · ${platform()} ${arch()} · Skein kernels: matmul ${getKernelConfig().matmul}, elementwise ${getKernelConfig().elementwise} · TensorFlow.js ${tfjsVersion()}`,
   ];
 }
 

@@ -1,19 +1,21 @@
-// Tensor storage: the only place a SharedArrayBuffer is allocated. Views share a Storage, so
-// the version counter (bumped by in-place ops) and the failure mark live here.
+// Tensor storage: the only place tensor memory is handed out. Views share a Storage, so the
+// version counter (bumped by in-place ops) and the failure mark live here.
 //
-// Buffers are recycled: a new SharedArrayBuffer costs 25–350 µs here, several times the kernel
-// that fills it at the tutorial's sizes. When the garbage collector finalises a Storage, its
-// buffer goes to a free list keyed by byte size, and the next Storage of that size takes it. A
-// queued launch holds the Storages it reads and writes, so a buffer is never recycled while a
-// kernel may still touch it.
+// Storages are blocks of the tensor heap (heap.ts): one shared WebAssembly memory, so the WASM
+// kernels compute on tensors where they live, on every thread. Blocks are recycled: when the
+// garbage collector finalises a Storage, its block goes to a free list keyed by block size, and
+// the next Storage of that size takes it. A queued launch holds the Storages it reads and writes,
+// so a block is never recycled while a kernel may still touch it. Where the heap is missing or
+// full, a Storage gets a SharedArrayBuffer of its own, which the garbage collector frees.
 //
 // V8 does not count SharedArrayBuffer memory towards its GC heuristics (measured on Node 20:
 // 4 GB of written SABs before one full GC), and finalisers run only after a full GC. So every
-// GC_BUDGET_BYTES of new buffers, Skein asks for a full GC itself (≈ 2–10 ms with a small heap);
-// the freed buffers then refill the free list and new allocations stop.
+// GC_BUDGET_BYTES of storage handed out, Skein asks for a full GC itself (≈ 2–10 ms with a small
+// heap); the freed blocks then refill the free list and the heap stops growing.
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { ARRAY_OF, type DType } from './dtype.js';
+import { heapBlock, heapBuffer } from './heap.js';
 import type { DataArray } from './kernels/types.js';
 
 const GC_BUDGET_BYTES = 64 * 1024 * 1024;
@@ -31,77 +33,101 @@ const collect = exposeGc();
 
 const counters = { allocations: 0, allocatedBytes: 0, reuses: 0, collections: 0, liveStorages: 0, liveBytes: 0, peakLiveBytes: 0, cachedBytes: 0 };
 
-/** Free buffers kept for reuse, by byte length. */
-const freeBuffers = new Map<number, SharedArrayBuffer[]>();
-/**
- * Beyond this, finalised buffers are left to the garbage collector. One GC budget is all a cycle
- * between two collections can hand out; a larger cache only keeps buffers of sizes a program has
- * stopped using (512 MB here kept the two-layer program's SharedArrayBuffer bytes creeping up).
- */
-const CACHE_LIMIT_BYTES = GC_BUDGET_BYTES;
+/** Free heap blocks, by block size: offsets into the heap. */
+const freeBlocks = new Map<number, number[]>();
 
-const finalizer = new FinalizationRegistry<SharedArrayBuffer>((buffer) => {
+/**
+ * Block sizes: multiples of 64 bytes up to 4 KiB, then eight steps per power of two, so a block
+ * wastes at most 12.5% and a program whose sizes drift still reuses blocks. 64-byte alignment
+ * keeps SIMD loads aligned and two threads' outputs off one cache line.
+ */
+export function blockSize(bytes: number): number {
+  if (bytes <= 4096) return Math.ceil(bytes / 64) * 64;
+  const step = 2 ** (Math.floor(Math.log2(bytes)) - 3);
+  return Math.ceil(bytes / step) * step;
+}
+
+/** A finalised Storage: its heap block (offset ≥ 0) goes back to the free list. */
+interface Held {
+  offset: number;
+  size: number;
+}
+
+const finalizer = new FinalizationRegistry<Held>(({ offset, size }) => {
   counters.liveStorages -= 1;
-  counters.liveBytes -= buffer.byteLength;
-  if (counters.cachedBytes + buffer.byteLength > CACHE_LIMIT_BYTES) return;
-  let list = freeBuffers.get(buffer.byteLength);
+  counters.liveBytes -= size;
+  if (offset < 0) return;
+  let list = freeBlocks.get(size);
   if (list === undefined) {
     list = [];
-    freeBuffers.set(buffer.byteLength, list);
+    freeBlocks.set(size, list);
   }
-  list.push(buffer);
-  counters.cachedBytes += buffer.byteLength;
+  list.push(offset);
+  counters.cachedBytes += size;
 });
 
-function takeBuffer(bytes: number, zeroed: boolean): SharedArrayBuffer {
-  // Every buffer handed out counts, reused or new: the garbage that can pile up between two
+/** A heap offset for `size` bytes (recycled or fresh), or -1 when the heap is full. */
+function takeBlock(size: number, zeroed: boolean): number {
+  // Every block handed out counts, reused or new: the garbage that can pile up between two
   // collections (and so the free list it refills) stays within one budget. Counting only new
-  // buffers let a reusing program go without a collection while its dead storages piled up in
-  // the old generation; each late collection then grew the free list, until the cache limit.
-  bytesSinceCollect += bytes;
+  // blocks let a reusing program go without a collection while its dead storages piled up in
+  // the old generation; each late collection then grew the free list.
+  bytesSinceCollect += size;
   if (collect !== null && bytesSinceCollect > GC_BUDGET_BYTES) {
     bytesSinceCollect = 0;
     counters.collections += 1;
     collect();
   }
-  const buffer = freeBuffers.get(bytes)?.pop();
-  if (buffer === undefined) {
-    counters.allocations += 1;
-    counters.allocatedBytes += bytes;
-    return new SharedArrayBuffer(bytes);
+  const offset = freeBlocks.get(size)?.pop();
+  if (offset === undefined) {
+    const fresh = heapBlock(size);
+    if (fresh >= 0) {
+      counters.allocations += 1;
+      counters.allocatedBytes += size;
+    }
+    return fresh;
   }
   counters.reuses += 1;
-  counters.cachedBytes -= bytes;
-  if (zeroed) new Uint8Array(buffer).fill(0);
-  return buffer;
+  counters.cachedBytes -= size;
+  if (zeroed) new Uint8Array(heapBuffer(), offset, size).fill(0);
+  return offset;
 }
 
 export class Storage {
   readonly data: DataArray;
+  /** Whether data lies in the tensor heap, where the WASM kernels can reach it. */
+  readonly onHeap: boolean;
   /** Bumped by every in-place write; autograd compares it with the version it saved. */
   version = 0;
   /** Set when the kernel that should have written this storage failed; reads reject with it. */
   error: Error | null = null;
 
-  /** Without `zeroed`, a recycled buffer keeps old values: the caller writes every element. */
+  /** Without `zeroed`, a recycled block keeps old values: the caller writes every element. */
   constructor(
     readonly dtype: DType,
     readonly numel: number,
     zeroed = false,
   ) {
     const Ctor = ARRAY_OF[dtype];
-    const bytes = Math.max(numel, 1) * Ctor.BYTES_PER_ELEMENT;
-    const buffer = takeBuffer(bytes, zeroed);
-    this.data = new Ctor(buffer, 0, numel);
+    const size = blockSize(Math.max(numel, 1) * Ctor.BYTES_PER_ELEMENT);
+    const offset = takeBlock(size, zeroed);
+    this.onHeap = offset >= 0;
+    if (this.onHeap) {
+      this.data = new Ctor(heapBuffer(), offset, numel);
+    } else {
+      counters.allocations += 1;
+      counters.allocatedBytes += size;
+      this.data = new Ctor(new SharedArrayBuffer(size), 0, numel);
+    }
     counters.liveStorages += 1;
-    counters.liveBytes += bytes;
+    counters.liveBytes += size;
     if (counters.liveBytes > counters.peakLiveBytes) counters.peakLiveBytes = counters.liveBytes;
-    finalizer.register(this, buffer);
+    finalizer.register(this, { offset, size });
   }
 }
 
 export interface StorageStats {
-  /** SharedArrayBuffers created, and their bytes. */
+  /** Fresh blocks (or SharedArrayBuffers, when the heap is full) handed out, and their bytes. */
   allocations: number;
   allocatedBytes: number;
   /** Storages served from the free list instead. */
@@ -139,9 +165,9 @@ export interface MemoryStats {
   liveStorages: number;
   liveBytes: number;
   peakLiveBytes: number;
-  /** Bytes of freed buffers kept for reuse. */
+  /** Bytes of freed blocks kept for reuse. */
   cachedBytes: number;
-  /** Every SharedArrayBuffer byte Skein holds: live plus cached. */
+  /** Every byte of shared memory Skein holds for tensors: live plus cached. */
   sharedBytes: number;
 }
 
@@ -157,10 +183,4 @@ export function memoryStats(): MemoryStats {
 
 export function resetPeakLiveBytes(): void {
   counters.peakLiveBytes = counters.liveBytes;
-}
-
-/** Drops the free list (tests that count fresh allocations start from here). */
-export function emptyStorageCache(): void {
-  freeBuffers.clear();
-  counters.cachedBytes = 0;
 }

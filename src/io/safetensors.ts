@@ -104,7 +104,7 @@ export function decode(bytes: Uint8Array, where = 'safetensors data'): Decoded {
     if (end - begin !== size) throw fail(`tensor ${JSON.stringify(name)} of ${e.dtype} ${JSON.stringify(shape)} needs ${size} bytes, its data_offsets span ${end - begin}`);
     if (end > dataLength) throw fail(`tensor ${JSON.stringify(name)} ends at byte ${end} of the data, which has only ${dataLength} bytes (truncated)`);
     const t = Tensor.empty(shape, dtype);
-    new Uint8Array(t.storage.data.buffer, 0, size).set(bytes.subarray(headerEnd + begin, headerEnd + end));
+    new Uint8Array(t.storage.data.buffer, t.storage.data.byteOffset, size).set(bytes.subarray(headerEnd + begin, headerEnd + end));
     if (dtype === 'bool' && t.storage.data.some((v) => v > 1)) throw fail(`tensor ${JSON.stringify(name)} is BOOL but holds bytes other than 0 and 1`);
     tensors[name] = t;
     spans.push([begin, end, name]);

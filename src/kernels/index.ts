@@ -1,13 +1,15 @@
 // The kernel registry, imported by the main thread and by workers alike. A task names a kernel
 // and carries its arguments (typed arrays over SharedArrayBuffers, shapes, numbers).
 // Nothing in src/kernels may import tensor, ops, graph or runtime.
-import { mapKernel } from './elementwise.js';
+import { mapKernel, useWasmMap } from './elementwise.js';
+import { loadMapWasm } from './elementwise-wasm.js';
 import { gatherKernel, indexAddKernel, indexSelectKernel, scatterAddKernel } from './gather.js';
 import { matmulJs } from './matmul.js';
 import { loadMatmulWasm, type MatmulVariant } from './matmul-wasm.js';
 import { randomKernel } from './random.js';
 import { reduceKernel } from './reduce.js';
 import type { Kernel } from './types.js';
+import type { WasmMemory } from './wasm-module.js';
 
 export type { DataArray, FloatArray, Kernel, MatmulArgs } from './types.js';
 export { bestMatmulVariant, type MatmulVariant } from './matmul-wasm.js';
@@ -33,6 +35,10 @@ export interface KernelTask {
 /** Which implementation backs a kernel name; main thread and workers must agree, or bits differ. */
 export interface KernelConfig {
   matmul: MatmulVariant | 'js';
+  /** 'wasm': float32 passes over the tensor heap run in WebAssembly SIMD (same bits as 'js'). */
+  elementwise: 'wasm' | 'js';
+  /** The tensor heap (a shared WebAssembly memory), which the WASM loops import. */
+  heap: WasmMemory | null;
 }
 
 /**
@@ -40,6 +46,7 @@ export interface KernelConfig {
  * the dtype alone, never on where the launch runs, so inline and pooled results are the same bits.
  */
 export function configureKernels(config: KernelConfig): void {
+  useWasmMap(config.elementwise === 'wasm' && config.heap !== null ? loadMapWasm(config.heap) : null);
   const wasm = config.matmul === 'js' ? null : loadMatmulWasm(config.matmul);
   if (wasm === null) {
     KERNELS.matmul = matmulJs;

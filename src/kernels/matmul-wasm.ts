@@ -1,12 +1,10 @@
 // src/kernels/matmul-wasm.ts — float32 matmul in WebAssembly SIMD (built from src/kernels/wasm).
 // Imported by the main thread AND by workers. Nothing in src/kernels may import tensor, ops,
 // graph or runtime.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { matmulBatchBases } from './layout.js';
 import type { Kernel, MatmulArgs } from './types.js';
+import { instantiate, wasmValidates, type WasmMemory } from './wasm-module.js';
 
 /** 'relaxed' fuses multiply-add (relaxed_madd); 'simd' rounds the product and the sum apart. */
 export type MatmulVariant = 'relaxed' | 'simd';
@@ -47,18 +45,6 @@ const FILES: Record<MatmulVariant, string> = {
   simd: 'matmul-simd.wasm',
 };
 
-/** The slice of the WebAssembly JS API used here (tsconfig's lib has no WebAssembly types). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: object };
-}
-const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
 interface GemmExports {
   memory: WasmMemory;
   heapBase(): number;
@@ -79,7 +65,7 @@ interface GemmExports {
  */
 export function bestMatmulVariant(): MatmulVariant | null {
   if (relaxedSupported()) return 'relaxed';
-  if (WebAssembly.validate(wasmBytes('simd'))) return 'simd';
+  if (wasmValidates(FILES.simd)) return 'simd';
   return null;
 }
 
@@ -102,8 +88,8 @@ const loaded = new Map<MatmulVariant, WasmMatmulKernel | null>();
 export function loadMatmulWasm(variant: MatmulVariant): WasmMatmulKernel | null {
   let kernel = loaded.get(variant);
   if (kernel === undefined) {
-    const supported = variant === 'relaxed' ? relaxedSupported() : WebAssembly.validate(wasmBytes(variant));
-    kernel = supported ? createKernel(variant, wasmBytes(variant)) : null;
+    const supported = variant === 'relaxed' ? relaxedSupported() : wasmValidates(FILES[variant]);
+    kernel = supported ? createKernel(variant) : null;
     loaded.set(variant, kernel);
   }
   return kernel;
@@ -115,35 +101,10 @@ export function supportsMatmulWasm(args: MatmulArgs): boolean {
 }
 
 function relaxedSupported(): boolean {
-  const bytes = wasmBytes('relaxed');
-  if (WebAssembly.validate(bytes)) return true;
+  if (wasmValidates(FILES.relaxed)) return true;
   // Node 20 (V8 11.3) ships relaxed SIMD behind a flag; Node ≥ 22 has it on by default.
   setFlagsFromString('--experimental-wasm-relaxed-simd');
-  return WebAssembly.validate(bytes);
-}
-
-const bytesCache = new Map<MatmulVariant, Uint8Array>();
-
-function wasmBytes(variant: MatmulVariant): Uint8Array {
-  let bytes = bytesCache.get(variant);
-  if (bytes === undefined) {
-    bytes = readFileSync(wasmPath(FILES[variant]));
-    bytesCache.set(variant, bytes);
-  }
-  return bytes;
-}
-
-/**
- * <package root>/dist/wasm/<file>. This module runs from src/kernels (TypeScript under vitest)
- * or dist/src/kernels (compiled), so walk up from it until dist/wasm appears.
- */
-function wasmPath(file: string): string {
-  const start = dirname(fileURLToPath(import.meta.url));
-  for (let dir = start, up = 0; up < 5; up++, dir = dirname(dir)) {
-    const candidate = join(dir, 'dist', 'wasm', file);
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error(`matmul-wasm: ${file} not found in dist/wasm above ${start}; run \`npm run build\``);
+  return wasmValidates(FILES.relaxed);
 }
 
 /** Shape-only tile geometry: the same on every thread and for every split. */
@@ -176,8 +137,8 @@ function roundUp(x: number, to: number): number {
 /** [aBase, bBase, cBase] of a unit's batch entry (see matmulBatchBases): scratch, so run() never allocates. */
 const bases = new Float64Array(3);
 
-function createKernel(variant: MatmulVariant, bytes: Uint8Array): WasmMatmulKernel {
-  const wasm = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as GemmExports;
+function createKernel(variant: MatmulVariant): WasmMatmulKernel {
+  const wasm = instantiate<GemmExports>(FILES[variant]);
   const memory = wasm.memory;
   let heap = new Float32Array(memory.buffer);
 

@@ -89,6 +89,7 @@ export function launchMap(op: string, expr: string, out: Buf, inputs: Buf[], par
       strides: strides.slice(1),
       shape,
       params,
+      heap: out.storage.onHeap && inputs.every((x) => x.storage.onHeap),
     },
   };
   submit({ op, task, reads: inputs.map((x) => x.storage), writes: [out.storage], inPlace });

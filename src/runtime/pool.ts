@@ -5,20 +5,23 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { ValueError } from '../errors.js';
+import { heapMemory } from '../heap.js';
 import { bestMatmulVariant, configureKernels, type KernelConfig } from '../kernels/index.js';
 import type { TileJob } from './tiles.js';
 
 let threads = availableParallelism();
 let pool: Piscina | null = null;
 /**
- * The kernels this process uses, picked once on the main thread and handed to every worker:
- * relaxed-SIMD matmul where this Node compiles it, plain SIMD otherwise; SKEIN_MATMUL=js|simd|relaxed
- * overrides (the bench compares them).
+ * The kernels this process uses, picked once on the main thread and handed to every worker with
+ * the tensor heap: relaxed-SIMD matmul where this Node compiles it, plain SIMD otherwise, and the
+ * WASM elementwise loops. SKEIN_MATMUL=js|simd|relaxed and SKEIN_ELEMENTWISE=js|wasm override
+ * (the bench compares them).
  */
 function initialConfig(): KernelConfig {
   const forced = process.env.SKEIN_MATMUL;
-  if (forced === 'js' || forced === 'simd' || forced === 'relaxed') return { matmul: forced };
-  return { matmul: bestMatmulVariant() ?? 'js' };
+  const matmul = forced === 'js' || forced === 'simd' || forced === 'relaxed' ? forced : bestMatmulVariant() ?? 'js';
+  const elementwise = process.env.SKEIN_ELEMENTWISE === 'js' ? 'js' : 'wasm';
+  return { matmul, elementwise, heap: heapMemory() };
 }
 
 let kernelConfig: KernelConfig = initialConfig();

@@ -1,6 +1,7 @@
-// Compiles the WebAssembly matmul core (gemm.ts, AssemblyScript) into dist/wasm/: one plain
-// SIMD128 module and one relaxed-SIMD module, which src/kernels/matmul-wasm.ts picks between at
-// start-up. Run by `npm run build` after tsc; `node src/kernels/wasm/build.mjs` works on its own.
+// Compiles the WebAssembly kernels (AssemblyScript) into dist/wasm/: the matmul core (gemm.ts) as
+// one plain SIMD128 module and one relaxed-SIMD module, which src/kernels/matmul-wasm.ts picks
+// between at start-up, and the elementwise loops (elementwise.ts). Run by `npm run build` after
+// tsc; `node src/kernels/wasm/build.mjs` works on its own.
 import { mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,17 +11,22 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
 const outDir = join(root, 'dist', 'wasm');
 
-/** Output name → extra asc flags. The same source; only the enabled features differ. */
-const VARIANTS = {
-  'matmul-simd.wasm': ['--enable', 'simd'],
-  'matmul-relaxed.wasm': ['--enable', 'simd', '--enable', 'relaxed-simd'],
+/**
+ * Output name → source and extra asc flags. The two matmul modules differ only in features; the
+ * elementwise module imports the tensor heap (a shared memory of up to 65536 pages, 4 GiB).
+ */
+const HEAP = ['--enable', 'threads', '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536'];
+const MODULES = {
+  'matmul-simd.wasm': ['gemm.ts', '--enable', 'simd'],
+  'matmul-relaxed.wasm': ['gemm.ts', '--enable', 'simd', '--enable', 'relaxed-simd'],
+  'elementwise.wasm': ['elementwise.ts', '--enable', 'simd', ...HEAP],
 };
 
 mkdirSync(outDir, { recursive: true });
-for (const [name, features] of Object.entries(VARIANTS)) {
+for (const [name, [source, ...features]] of Object.entries(MODULES)) {
   const outFile = join(outDir, name);
   const { error, stderr } = await asc.main([
-    join(here, 'gemm.ts'),
+    join(here, source),
     '--outFile', outFile,
     '-O3', '--noAssert',
     '--runtime', 'stub',

@@ -1,0 +1,138 @@
+// float32 elementwise passes in WebAssembly SIMD, on tensors where they live in the tensor heap.
+// mapKernel tries this first; whatever it declines (other dtypes, fused bodies, expressions
+// without a WASM loop, inner strides other than 0 or 1, partial overlaps) runs in JavaScript.
+// Both give the same bits (see src/kernels/wasm/elementwise.ts), so the choice never shows.
+// Nothing in src/kernels may import tensor, ops, graph or runtime.
+import { BINARY, UNARY, type MapArgs } from './elementwise.js';
+import { instantiate, wasmValidates, type WasmMemory } from './wasm-module.js';
+
+const FILE = 'elementwise.wasm';
+
+/** Expression → op code of `unary` in the WASM module (FILL takes no input). */
+const WASM_UNARY = new Map<string, number>([
+  [UNARY.copy, 0],
+  [UNARY.neg, 1],
+  [UNARY.relu, 2],
+  [UNARY.abs, 3],
+  [UNARY.sqrt, 4],
+  [UNARY.square, 5],
+  [UNARY.clamp, 6],
+  ['p0', 7],
+]);
+const FILL = 7;
+
+/** Expression → op code of `binary`. */
+const WASM_BINARY = new Map<string, number>([
+  [BINARY.add, 0],
+  [BINARY.sub, 1],
+  [BINARY.mul, 2],
+  [BINARY.div, 3],
+  [BINARY.maximum, 4],
+  [BINARY.minimum, 5],
+]);
+
+/** Rows shorter than this cost more in calls than the SIMD loop saves. */
+const MIN_ROW = 16;
+
+interface ElementwiseExports {
+  unary(op: number, out: number, a: number, aStep: number, n: number, p0: number, p1: number): void;
+  binary(op: number, out: number, a: number, aStep: number, b: number, bStep: number, n: number): void;
+}
+
+export interface WasmMap {
+  /** Whether this pass runs here: a pure function of the arguments, so every thread agrees. */
+  covers(args: MapArgs): boolean;
+  /** Elements [start, end) of a pass it covers. */
+  run(args: MapArgs, start: number, end: number): void;
+}
+
+/** The op code for this pass, or -1. */
+function opCode(args: MapArgs): number {
+  if (!args.heap || args.body !== undefined || !(args.out instanceof Float32Array)) return -1;
+  const arity = args.inputs.length;
+  const code = arity === 2 ? WASM_BINARY.get(args.expr) : arity < 2 ? WASM_UNARY.get(args.expr) : undefined;
+  if (code === undefined || (arity === 0) !== (code === FILL)) return -1;
+  return args.inputs.every((x) => x instanceof Float32Array) ? code : -1;
+}
+
+/** The inner dim's stride (a 0-d pass is one contiguous element). */
+function innerStep(strides: number[]): number {
+  return strides.length === 0 ? 1 : strides[strides.length - 1];
+}
+
+/** True when the SIMD loop can take this layout: contiguous rows out, rows or scalars in, no partial overlap. */
+function layoutFits(args: MapArgs): boolean {
+  const r = args.shape.length;
+  if (r > 1 && args.shape[r - 1] < MIN_ROW) return false;
+  if (innerStep(args.outStrides) !== 1 || !args.strides.every((s) => innerStep(s) === 0 || innerStep(s) === 1)) return false;
+  return args.inputs.every((x, k) => separateOrSame(args, x, k));
+}
+
+/** This thread's WASM map over `heap`, or null where this Node cannot compile it. */
+export function loadMapWasm(heap: WasmMemory): WasmMap | null {
+  if (!wasmValidates(FILE)) return null;
+  const wasm = instantiate<ElementwiseExports>(FILE, heap);
+  return {
+    covers: (args) => opCode(args) >= 0 && layoutFits(args),
+    run(args, start, end) {
+      const code = opCode(args);
+      const arity = args.inputs.length;
+      const r = args.shape.length;
+      const inner = r === 0 ? 1 : args.shape[r - 1];
+      const p0 = args.params[0] ?? 0;
+      const p1 = args.params[1] ?? 0;
+      const a = args.inputs[0];
+      const b = args.inputs[1];
+      const aStep = arity > 0 ? innerStep(args.strides[0]) : 0;
+      const bStep = arity > 1 ? innerStep(args.strides[1]) : 0;
+      // Row by row over the flat range: the odometer walks the outer dims in JavaScript.
+      const shape = args.shape;
+      let i = start;
+      while (i < end) {
+        const row = Math.floor(i / inner);
+        const col = i - row * inner;
+        const n = Math.min(end - i, inner - col);
+        let outP = args.outOffset + col;
+        let aP = arity > 0 ? args.offsets[0] + col * aStep : 0;
+        let bP = arity > 1 ? args.offsets[1] + col * bStep : 0;
+        for (let d = r - 2, rem = row; d >= 0; d--) {
+          const q = rem % shape[d];
+          rem = (rem - q) / shape[d];
+          outP += q * args.outStrides[d];
+          if (arity > 0) aP += q * args.strides[0][d];
+          if (arity > 1) bP += q * args.strides[1][d];
+        }
+        const out = args.out.byteOffset + outP * 4;
+        if (arity === 2) wasm.binary(code, out, a.byteOffset + aP * 4, aStep, b.byteOffset + bP * 4, bStep, n);
+        else wasm.unary(code, out, arity > 0 ? a.byteOffset + aP * 4 : out, aStep, n, p0, p1);
+        i += n;
+      }
+    },
+  };
+}
+
+/**
+ * Input k either is out itself (same addresses: an in-place op reads each element before it
+ * writes it) or lies wholly apart from out. A partial overlap would see the SIMD loop's four-wide
+ * order instead of the JavaScript loop's one-by-one order, so it stays in JavaScript.
+ */
+function separateOrSame(args: MapArgs, x: Float32Array | Float64Array | Int32Array | Uint8Array, k: number): boolean {
+  const strides = args.strides[k];
+  const same = x.byteOffset + args.offsets[k] * 4 === args.out.byteOffset + args.outOffset * 4 && strides.every((s, d) => s === args.outStrides[d]);
+  if (same) return true;
+  const [lo, hi] = extent(x.byteOffset / 4 + args.offsets[k], strides, args.shape);
+  const [outLo, outHi] = extent(args.out.byteOffset / 4 + args.outOffset, args.outStrides, args.shape);
+  return hi < outLo || outHi < lo;
+}
+
+/** First and last element index (in floats from the heap's start) a strided view touches. */
+function extent(base: number, strides: number[], shape: number[]): [number, number] {
+  let lo = base;
+  let hi = base;
+  shape.forEach((size, d) => {
+    const reach = (size - 1) * strides[d];
+    if (reach < 0) lo += reach;
+    else hi += reach;
+  });
+  return [lo, hi];
+}

@@ -47,7 +47,7 @@ export interface KernelConfig {
  */
 export function configureKernels(config: KernelConfig): void {
   useWasmMap(config.elementwise === 'wasm' && config.heap !== null ? loadMapWasm(config.heap) : null);
-  const wasm = config.matmul === 'js' ? null : loadMatmulWasm(config.matmul);
+  const wasm = config.matmul === 'js' || config.heap === null ? null : loadMatmulWasm(config.matmul, config.heap);
   if (wasm === null) {
     KERNELS.matmul = matmulJs;
     return;

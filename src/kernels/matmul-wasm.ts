@@ -4,7 +4,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { matmulBatchBases } from './layout.js';
 import type { Kernel, MatmulArgs } from './types.js';
-import { instantiate, wasmValidates, type WasmMemory } from './wasm-module.js';
+import { heapAlloc, instantiate, wasmValidates, type WasmMemory } from './wasm-module.js';
 
 /** 'relaxed' fuses multiply-add (relaxed_madd); 'simd' rounds the product and the sum apart. */
 export type MatmulVariant = 'relaxed' | 'simd';
@@ -30,7 +30,6 @@ const NC_MAX = 512;
 const KC = 256;
 /** Packed B covers all of k for one column block; nc shrinks so it stays under 32 MiB. */
 const B_PANEL_MAX_FLOATS = 1 << 23;
-const WASM_PAGE_BYTES = 65536;
 
 /**
  * Single-thread speed of the micro-kernel (GFLOP/s = flops per ns) and of packing (floats per
@@ -46,11 +45,10 @@ const FILES: Record<MatmulVariant, string> = {
 };
 
 interface GemmExports {
-  memory: WasmMemory;
-  heapBase(): number;
   gemmBlock(ap: number, bp: number, cp: number, ldc: number, mc: number, nc: number, kc: number): void;
   packStepMajor(src: number, ld: number, dst: number, count: number, kc: number, w: number): void;
   packLineMajor(src: number, ld: number, dst: number, count: number, kc: number, w: number): void;
+  copyRows(tile: number, ldt: number, c: number, ldc: number, rows: number, cols: number): void;
 }
 
 /**
@@ -61,7 +59,7 @@ interface GemmExports {
  *
  * @example
  *   const variant = bestMatmulVariant();            // 'relaxed' on Node 20 here
- *   const kernel = variant && loadMatmulWasm(variant);
+ *   const kernel = variant && loadMatmulWasm(variant, heapMemory()!);
  */
 export function bestMatmulVariant(): MatmulVariant | null {
   if (relaxedSupported()) return 'relaxed';
@@ -72,11 +70,12 @@ export function bestMatmulVariant(): MatmulVariant | null {
 const loaded = new Map<MatmulVariant, WasmMatmulKernel | null>();
 
 /**
- * This thread's kernel for `variant` (its own instance and memory), or null if this Node cannot
- * compile that variant. Synchronous, so a worker can call it at module load.
+ * This thread's kernel for `variant` (its own instance, and its own scratch in the tensor heap
+ * `heap`), or null if this Node cannot compile that variant. Synchronous, so a worker can call it
+ * at module load. Operands on the heap (args.heap) are packed where they lie; others are staged.
  *
  * @example
- *   const mm = loadMatmulWasm('simd')!;
+ *   const mm = loadMatmulWasm('simd', heapMemory()!)!;
  *   // C (2×2) = A (2×3) · B (3×2), all contiguous
  *   const a = new Float32Array([1, 2, 3, 4, 5, 6]), b = new Float32Array([1, 0, 0, 1, 1, 1]);
  *   const c = new Float32Array(4);
@@ -85,11 +84,11 @@ const loaded = new Map<MatmulVariant, WasmMatmulKernel | null>();
  *                  c, cOffset: 0, batchShape: [], m: 2, n: 2, k: 3 };
  *   mm.run(args, 0, mm.units(args)); // c = [4, 5, 10, 11]
  */
-export function loadMatmulWasm(variant: MatmulVariant): WasmMatmulKernel | null {
+export function loadMatmulWasm(variant: MatmulVariant, heap: WasmMemory): WasmMatmulKernel | null {
   let kernel = loaded.get(variant);
   if (kernel === undefined) {
     const supported = variant === 'relaxed' ? relaxedSupported() : wasmValidates(FILES[variant]);
-    kernel = supported ? createKernel(variant) : null;
+    kernel = supported ? createKernel(variant, heap) : null;
     loaded.set(variant, kernel);
   }
   return kernel;
@@ -137,34 +136,44 @@ function roundUp(x: number, to: number): number {
 /** [aBase, bBase, cBase] of a unit's batch entry (see matmulBatchBases): scratch, so run() never allocates. */
 const bases = new Float64Array(3);
 
-function createKernel(variant: MatmulVariant): WasmMatmulKernel {
-  const wasm = instantiate<GemmExports>(FILES[variant]);
-  const memory = wasm.memory;
+function createKernel(variant: MatmulVariant, memory: WasmMemory): WasmMatmulKernel {
+  const wasm = instantiate<GemmExports>(FILES[variant], memory);
   let heap = new Float32Array(memory.buffer);
 
-  // Region offsets in floats (×4 for the byte pointers WASM takes). Fixed: A block, C tile,
-  // staging for one K block of raw A or B; then packed B for all of k, which may grow.
-  const aPack = Math.ceil(wasm.heapBase() / 64) * 16;
+  /** `floats` of this thread's scratch, carved from the heap (offset in floats). */
+  function scratch(floats: number): number {
+    const offset = heapAlloc(memory, roundUp(floats * 4, 64));
+    if (offset < 0) throw new RangeError(`matmul (wasm ${variant}): the tensor heap is full; no room for ${floats * 4} bytes of packing scratch`);
+    return offset / 4;
+  }
+
+  // Region offsets in floats (×4 for the byte pointers WASM takes): A block, C tile, staging for
+  // one K block of raw A or B; then packed B for all of k, which is carved again when it outgrows.
+  const aPack = scratch(MC * KC + MC * NC_MAX + Math.max(MC, NC_MAX) * KC);
   const cTile = aPack + MC * KC;
   const stage = cTile + MC * NC_MAX;
-  const bPack = stage + Math.max(MC, NC_MAX) * KC;
+  let bPack = 0;
+  let bPackFloats = 0;
 
-  function reserve(bPackFloats: number): void {
-    const bytes = (bPack + bPackFloats) * 4;
-    if (bytes > memory.buffer.byteLength) {
-      memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / WASM_PAGE_BYTES));
-      heap = new Float32Array(memory.buffer);
+  function reserve(bPackNeeded: number): void {
+    if (bPackNeeded > bPackFloats) {
+      // The old region is left behind: it grows at most twice past any size, once per thread.
+      bPackFloats = Math.max(bPackNeeded, 2 * bPackFloats);
+      bPack = scratch(bPackFloats);
     }
+    // Any thread may have grown the heap since: the view must cover it.
+    if (heap.length * 4 !== memory.buffer.byteLength) heap = new Float32Array(memory.buffer);
   }
-  reserve(0);
 
   /**
-   * Packs rows [i0, i0+mc) × k [p0, p0+kc) of A into 4-row panels at aPack. The raw block is
-   * staged with one memcpy per contiguous run (rows when aColStride is 1, columns when
-   * aRowStride is 1, single elements otherwise), then WASM reorders it.
+   * Packs rows [i0, i0+mc) × k [p0, p0+kc) of A into 4-row panels at aPack. On the heap, straight
+   * from A when its rows or columns are contiguous; otherwise the raw block is staged first, with
+   * one memcpy per contiguous run.
    */
-  function packA(a: Float32Array, base: number, rs: number, cs: number, mc: number, p0: number, kc: number): void {
+  function packA(a: Float32Array, onHeap: boolean, base: number, rs: number, cs: number, mc: number, p0: number, kc: number): void {
     const origin = base + p0 * cs;
+    if (onHeap && cs === 1) return wasm.packLineMajor(a.byteOffset + origin * 4, rs, aPack * 4, mc, kc, MR);
+    if (onHeap && rs === 1) return wasm.packStepMajor(a.byteOffset + origin * 4, cs, aPack * 4, mc, kc, MR);
     if (cs === 1 || rs !== 1) {
       // line-major: stage[i·kc + p]
       for (let i = 0; i < mc; i++) copyRun(a, origin + i * rs, cs, kc, stage + i * kc);
@@ -176,9 +185,11 @@ function createKernel(variant: MatmulVariant): WasmMatmulKernel {
     }
   }
 
-  /** Packs k [p0, p0+kc) × columns [j0, j0+nc) of B into 8-column strips at `dst`. */
-  function packB(b: Float32Array, base: number, rs: number, cs: number, p0: number, kc: number, nc: number, dst: number): void {
+  /** Packs k [p0, p0+kc) × columns [j0, j0+nc) of B into 8-column strips at `dst`, as packA does. */
+  function packB(b: Float32Array, onHeap: boolean, base: number, rs: number, cs: number, p0: number, kc: number, nc: number, dst: number): void {
     const origin = base + p0 * rs;
+    if (onHeap && cs === 1) return wasm.packStepMajor(b.byteOffset + origin * 4, rs, dst * 4, nc, kc, NR);
+    if (onHeap && rs === 1) return wasm.packLineMajor(b.byteOffset + origin * 4, cs, dst * 4, nc, kc, NR);
     if (cs === 1 || rs !== 1) {
       // step-major: stage[p·nc + j]
       for (let p = 0; p < kc; p++) copyRun(b, origin + p * rs, cs, nc, stage + p * nc);
@@ -210,6 +221,7 @@ function createKernel(variant: MatmulVariant): WasmMatmulKernel {
     run(args, start, end) {
       assertFloat32(args);
       const { a, b, c, m, n, k } = args;
+      const onHeap = args.heap === true;
       const g = grid(args);
       reserve(k * roundUp(g.nc, NR));
       // Packed B is reused by consecutive units with the same B panel, within this call only:
@@ -234,7 +246,7 @@ function createKernel(variant: MatmulVariant): WasmMatmulKernel {
         if (bBase !== packedBBase || colBlock !== packedBCol) {
           for (let p0 = 0; p0 < k; p0 += KC) {
             const kc = Math.min(KC, k - p0);
-            packB(b, bBase + j0 * args.bColStride, args.bRowStride, args.bColStride, p0, kc, nc, bPack + p0 * ncPad);
+            packB(b, onHeap, bBase + j0 * args.bColStride, args.bRowStride, args.bColStride, p0, kc, nc, bPack + p0 * ncPad);
           }
           packedBBase = bBase;
           packedBCol = colBlock;
@@ -243,12 +255,16 @@ function createKernel(variant: MatmulVariant): WasmMatmulKernel {
         heap.fill(0, cTile, cTile + mcPad * ncPad);
         for (let p0 = 0; p0 < k; p0 += KC) {
           const kc = Math.min(KC, k - p0);
-          packA(a, aBase + i0 * args.aRowStride, args.aRowStride, args.aColStride, mc, p0, kc);
+          packA(a, onHeap, aBase + i0 * args.aRowStride, args.aRowStride, args.aColStride, mc, p0, kc);
           wasm.gemmBlock(aPack * 4, (bPack + p0 * ncPad) * 4, cTile * 4, ncPad, mcPad, ncPad, kc);
         }
-        for (let i = 0; i < mc; i++) {
-          const row = cTile + i * ncPad;
-          c.set(heap.subarray(row, row + nc), cBase + (i0 + i) * n + j0);
+        if (onHeap) {
+          wasm.copyRows(cTile * 4, ncPad, c.byteOffset + (cBase + i0 * n + j0) * 4, n, mc, nc);
+        } else {
+          for (let i = 0; i < mc; i++) {
+            const row = cTile + i * ncPad;
+            c.set(heap.subarray(row, row + nc), cBase + (i0 + i) * n + j0);
+          }
         }
       }
     },

@@ -39,4 +39,6 @@ export interface MatmulArgs {
   m: number;
   n: number;
   k: number;
+  /** a, b and c all lie in the tensor heap: the WASM kernel packs them where they are. */
+  heap?: boolean;
 }

@@ -52,3 +52,45 @@ function wasmPath(file: string): string {
   }
   throw new Error(`${file} not found in dist/wasm above ${start}; run \`npm run build\``);
 }
+
+/**
+ * The tensor heap's layout, shared by every thread: bytes [0, 4) hold the bump pointer (the
+ * first byte no block has taken), the rest of the first page is left alone, and blocks follow.
+ */
+const TOP_INDEX = 0;
+export const HEAP_FIRST_BLOCK = 65536;
+const PAGE_BYTES = 65536;
+const MAX_BYTES = 2 ** 32 - PAGE_BYTES;
+/** Grow by at least this much, or a quarter of the heap: few grows, little unused commitment. */
+const MIN_GROW_BYTES = 16 * 1024 * 1024;
+
+/** Sets up a fresh heap's bump pointer; once, by the thread that created the memory. */
+export function initHeap(memory: WasmMemory): void {
+  Atomics.store(new Uint32Array(memory.buffer, 0, 1), TOP_INDEX, HEAP_FIRST_BLOCK);
+}
+
+/**
+ * A fresh block of `bytes` (a multiple of 64) in the shared heap, from any thread, or -1 when
+ * the heap cannot grow that far. Blocks are carved with one atomic add; a thread that finds the
+ * memory too short grows it (two racing threads may both grow it: a little more memory, no harm).
+ */
+export function heapAlloc(memory: WasmMemory, bytes: number): number {
+  const top = new Uint32Array(memory.buffer, 0, 1);
+  const offset = Atomics.add(top, TOP_INDEX, bytes);
+  const end = offset + bytes;
+  if (end > MAX_BYTES || end < offset) {
+    Atomics.sub(top, TOP_INDEX, bytes);
+    return -1;
+  }
+  while (memory.buffer.byteLength < end) {
+    const length = memory.buffer.byteLength;
+    const want = Math.min(MAX_BYTES - length, Math.max(end - length, MIN_GROW_BYTES, length >> 2));
+    try {
+      memory.grow(Math.ceil(want / PAGE_BYTES));
+    } catch {
+      if (memory.buffer.byteLength >= end) break; // another thread grew it meanwhile
+      return -1; // this block's bytes stay carved but unused: the heap is full anyway
+    }
+  }
+  return offset;
+}

@@ -45,6 +45,7 @@ export const matmul = defineOp({
       m: a.shape[r - 2],
       n: b.shape[r - 1],
       k: a.shape[r - 1],
+      heap: a.storage.onHeap && b.storage.onHeap && out.storage.onHeap,
     };
     launch('matmul', { kernel: 'matmul', args }, [a, b], [out]);
   },

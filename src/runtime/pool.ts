@@ -18,10 +18,13 @@ let pool: Piscina | null = null;
  * (the bench compares them).
  */
 function initialConfig(): KernelConfig {
+  const heap = heapMemory();
   const forced = process.env.SKEIN_MATMUL;
+  // The WASM kernels work in the tensor heap: without one (no shared WebAssembly memory), JS only.
+  if (heap === null) return { matmul: 'js', elementwise: 'js', heap };
   const matmul = forced === 'js' || forced === 'simd' || forced === 'relaxed' ? forced : bestMatmulVariant() ?? 'js';
   const elementwise = process.env.SKEIN_ELEMENTWISE === 'js' ? 'js' : 'wasm';
-  return { matmul, elementwise, heap: heapMemory() };
+  return { matmul, elementwise, heap };
 }
 
 let kernelConfig: KernelConfig = initialConfig();

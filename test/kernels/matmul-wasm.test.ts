@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadMatmulWasm, bestMatmulVariant, supportsMatmulWasm, type MatmulVariant } from '../../src/kernels/matmul-wasm.js';
 import type { MatmulArgs } from '../../src/kernels/types.js';
+import { heapMemory } from '../../src/heap.js';
+import { Storage } from '../../src/storage.js';
 import { makeMatmulArgs as makeArgs, matmulReference, type Layout, type MatmulCase as Case } from '../support/matmul.js';
 
 /** float32 unit roundoff: |fl(x) − x| ≤ u·|x|. */
@@ -53,7 +55,7 @@ const LAYOUTS: Array<[Layout, Layout]> = [
 const VARIANTS: MatmulVariant[] = ['simd', 'relaxed'];
 
 describe.each(VARIANTS)('the %s WASM matmul kernel', (variant) => {
-  const kernel = loadMatmulWasm(variant);
+  const kernel = loadMatmulWasm(variant, heapMemory()!);
   if (kernel === null) console.warn(`matmul-wasm: variant '${variant}' is not supported by this Node; its tests are skipped`);
   const test = it.skipIf(kernel === null);
   const mm = kernel!;
@@ -117,6 +119,31 @@ describe.each(VARIANTS)('the %s WASM matmul kernel', (variant) => {
     }
   });
 
+  test('packs operands in the tensor heap where they lie, with the same bits as staging them', () => {
+    const onHeap = (x: Float32Array): Float32Array => {
+      const copy = new Storage('float32', x.length).data as Float32Array;
+      copy.set(x);
+      return copy;
+    };
+    const cases: Case[] = [
+      ...LAYOUTS.flatMap(([aLayout, bLayout]) => [{ m: 17, n: 23, k: 9, aLayout, bLayout }, { m: 70, n: 40, k: 300, aLayout, bLayout }]),
+      { m: 64, n: 100, k: 1000 }, // the tutorial's forward product
+      { m: 9, n: 20, k: 11, batchShape: [2, 3], aBroadcast: [false, true], bLayout: 'transposed' },
+      { m: 130, n: 9, k: 257, aLayout: 'transposed' },
+    ];
+    for (const shape of cases) {
+      const staged = makeArgs(shape) as MatmulArgs & { a: Float32Array; b: Float32Array; c: Float32Array };
+      const direct = { ...staged, a: onHeap(staged.a), b: onHeap(staged.b), c: onHeap(staged.c.fill(Number.NaN)), heap: true };
+      runAll(mm, staged);
+      runAll(mm, direct);
+      const want = new Uint32Array(staged.c.buffer, staged.c.byteOffset, staged.c.length);
+      const got = new Uint32Array(direct.c.buffer, direct.c.byteOffset, direct.c.length);
+      let differing = 0;
+      for (let i = 0; i < got.length; i++) if (got[i] !== want[i]) differing++;
+      expect(differing, `elements that differ for ${JSON.stringify(shape)}`).toBe(0);
+    }
+  });
+
   test('declines float64 operands', () => {
     const args = makeArgs({ m: 2, n: 2, k: 2 });
     const f64 = { ...args, a: new Float64Array(args.a), b: new Float64Array(args.b), c: new Float64Array(args.c) };
@@ -138,6 +165,6 @@ describe.each(VARIANTS)('the %s WASM matmul kernel', (variant) => {
 describe('bestMatmulVariant', () => {
   it('picks a variant that loads', () => {
     const variant = bestMatmulVariant();
-    if (variant !== null) expect(loadMatmulWasm(variant)).not.toBeNull();
+    if (variant !== null) expect(loadMatmulWasm(variant, heapMemory()!)).not.toBeNull();
   });
 });

@@ -12,13 +12,13 @@ const root = join(here, '..', '..', '..');
 const outDir = join(root, 'dist', 'wasm');
 
 /**
- * Output name → source and extra asc flags. The two matmul modules differ only in features; the
- * elementwise module imports the tensor heap (a shared memory of up to 65536 pages, 4 GiB).
+ * Output name → source and extra asc flags. The two matmul modules differ only in features.
+ * Every module imports the tensor heap (a shared memory of up to 65536 pages, 4 GiB).
  */
 const HEAP = ['--enable', 'threads', '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536'];
 const MODULES = {
-  'matmul-simd.wasm': ['gemm.ts', '--enable', 'simd'],
-  'matmul-relaxed.wasm': ['gemm.ts', '--enable', 'simd', '--enable', 'relaxed-simd'],
+  'matmul-simd.wasm': ['gemm.ts', '--enable', 'simd', ...HEAP],
+  'matmul-relaxed.wasm': ['gemm.ts', '--enable', 'simd', '--enable', 'relaxed-simd', ...HEAP],
   'elementwise.wasm': ['elementwise.ts', '--enable', 'simd', ...HEAP],
 };
 

@@ -1,13 +1,9 @@
 // AssemblyScript source of the WebAssembly float32 GEMM core used by src/kernels/matmul-wasm.ts.
 // build.mjs compiles it twice: plain SIMD128 (mul + add) and relaxed SIMD (relaxed_madd).
-// Every pointer is a byte offset into this module's own memory; the JS side lays out the regions.
+// The module imports the tensor heap (a shared memory): every pointer is a byte offset into it,
+// so the packers read tensors where they live. The JS side lays out each thread's scratch.
 // Not part of the TypeScript project (tsconfig excludes src/kernels/wasm): v128 and usize are
 // AssemblyScript types.
-
-/** First free byte after static data: the JS side places its buffers from here on. */
-export function heapBase(): usize {
-  return __heap_base;
-}
 
 /** c + a·b. Relaxed SIMD may fuse it (one rounding); the plain build always rounds twice. */
 // @ts-ignore: decorator
@@ -169,5 +165,17 @@ export function packLineMajor(src: usize, ld: i32, dst: usize, count: i32, kc: i
         }
       }
     }
+  }
+}
+
+/** Copies `rows` rows of `cols` floats from a C tile (row stride ldt) into C (row stride ldc). */
+export function copyRows(tile: usize, ldt: i32, c: usize, ldc: i32, rows: i32, cols: i32): void {
+  const tileStep = (<usize>ldt) << 2;
+  const cStep = (<usize>ldc) << 2;
+  const bytes = (<usize>cols) << 2;
+  for (let i = 0; i < rows; i++) {
+    memory.copy(c, tile, bytes);
+    c += cStep;
+    tile += tileStep;
   }
 }

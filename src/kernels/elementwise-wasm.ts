@@ -46,13 +46,25 @@ export interface WasmMap {
   run(args: MapArgs, start: number, end: number): void;
 }
 
+/** The op code of a WASM loop for this expression of `arity` inputs, or -1. */
+function codeOf(expr: string, arity: number): number {
+  const code = arity === 2 ? WASM_BINARY.get(expr) : arity < 2 ? WASM_UNARY.get(expr) : undefined;
+  return code === undefined || (arity === 0) !== (code === FILL) ? -1 : code;
+}
+
+/**
+ * Whether a float32 pass of this expression has a WASM loop (layout permitting): the graph
+ * compiler leaves such ops unfused, since one SIMD pass each beats one JavaScript pass for all.
+ */
+export function hasWasmLoop(expr: string, arity: number): boolean {
+  return codeOf(expr, arity) >= 0;
+}
+
 /** The op code for this pass, or -1. */
 function opCode(args: MapArgs): number {
-  if (!args.heap || args.body !== undefined || !(args.out instanceof Float32Array)) return -1;
-  const arity = args.inputs.length;
-  const code = arity === 2 ? WASM_BINARY.get(args.expr) : arity < 2 ? WASM_UNARY.get(args.expr) : undefined;
-  if (code === undefined || (arity === 0) !== (code === FILL)) return -1;
-  return args.inputs.every((x) => x instanceof Float32Array) ? code : -1;
+  if (!args.heap || args.body || !(args.out instanceof Float32Array)) return -1;
+  const code = codeOf(args.expr, args.inputs.length);
+  return code >= 0 && args.inputs.every((x) => x instanceof Float32Array) ? code : -1;
 }
 
 /** The inner dim's stride (a 0-d pass is one contiguous element). */

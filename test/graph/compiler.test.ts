@@ -93,6 +93,34 @@ describe('fusion', () => {
     // w − 0.5·g = [1, 2, 3, 4] − 1
     expect(await (await sess.run(w))!.toArray()).toEqual([0, 1, 2, 3]);
   });
+
+  it('leaves large float32 ops with a WASM loop unfused, still writing the update in place', async () => {
+    // The tutorial's w1 update, 1000×100: lr·g and w − (lr·g) each run as one SIMD pass,
+    // faster than one fused JavaScript pass; the subtraction still writes w itself.
+    const g = new Graph();
+    const w = g.variable(randn([1000, 100]), { name: 'w' });
+    const grad = g.placeholder('float32', [1000, 100]);
+    const update = w.assign(w.sub(grad.mul(1e-3)));
+    const feeds = new Map([[grad, { shape: [1000, 100], dtype: 'float32' as const }]]);
+    const plan = await compile([update], feeds, ALL_ON);
+    const kinds = plan.steps.map((st) => (st.kind === 'fused' ? `fused:${st.members.length}:${st.target === w ? 'w' : '-'}` : st.kind));
+    expect(kinds).toEqual(['op', 'fused:1:w', 'copy']); // the copy: the fetched assign's value (TF semantics)
+    // The same graph at a size below the threshold stays one fused pass.
+    const small = new Graph();
+    const ws = small.variable(randn([10, 10]));
+    const gs = small.placeholder('float32', [10, 10]);
+    const smallPlan = await compile([ws.assign(ws.sub(gs.mul(1e-3)))], new Map([[gs, { shape: [10, 10], dtype: 'float32' as const }]]), ALL_ON);
+    expect(smallPlan.steps.map((st) => (st.kind === 'fused' ? st.members.length : st.kind))).toEqual([2, 'copy']);
+    // And the unfused update gives the bits of the eager one.
+    const sess = new Session(g);
+    await sess.run(w.initializer);
+    const before = (await (await sess.run(w))!.data()).slice() as Float32Array;
+    const gradValue = randn([1000, 100]);
+    await sess.run(update, [[grad, gradValue]]);
+    const after = (await (await sess.run(w))!.data()) as Float32Array;
+    const eager = (await tensor(before).reshape([1000, 100]).sub(gradValue.mul(1e-3)).data()) as Float32Array;
+    expect(Buffer.from(after.buffer, after.byteOffset, after.byteLength).equals(Buffer.from(eager.buffer, eager.byteOffset, eager.byteLength))).toBe(true);
+  });
 });
 
 describe('buffer reuse', () => {

@@ -27,6 +27,8 @@ function createMemory(): WasmMemory | null {
 }
 
 const memory = createMemory();
+/** Test hook (setHeapLimit): blocks past this many bytes in use are refused, as in a full heap. */
+let limitBytes = Infinity;
 
 /** The heap, for the kernels of every thread; null where shared WebAssembly memory is missing. */
 export function heapMemory(): WasmMemory | null {
@@ -41,7 +43,16 @@ export function heapBuffer(): SharedArrayBuffer {
 
 /** A fresh zero-filled block of `bytes` (a multiple of 64), 64-byte aligned; -1 when the heap is full. */
 export function heapBlock(bytes: number): number {
-  return memory === null ? -1 : heapAlloc(memory, bytes);
+  if (memory === null || heapUsedBytes() + bytes > limitBytes) return -1;
+  return heapAlloc(memory, bytes);
+}
+
+/**
+ * Test hook: makes the heap refuse fresh blocks once `bytes` are in use (Infinity: the 4 GiB of
+ * wasm32), so tests can reach the fallback to plain SharedArrayBuffers.
+ */
+export function setHeapLimit(bytes: number): void {
+  limitBytes = bytes;
 }
 
 /** Bytes of heap handed out as blocks so far, to tensors and kernel scratch. */

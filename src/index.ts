@@ -17,7 +17,7 @@ export { noGrad, enableGrad, isGradEnabled, gradcheck, GradcheckError, FunctionC
 export type { BackwardOptions } from './autograd/engine.js';
 export type { GradcheckOptions } from './autograd/gradcheck.js';
 export { setNumThreads, getNumThreads } from './runtime/pool.js';
-export { synchronize, runtimeStats, setInlineLimit, getInlineLimit, type RuntimeStats } from './runtime/stream.js';
+export { synchronize, runtimeStats, setInlineLimit, getInlineLimit, setLaneLimit, getLaneLimit, type RuntimeStats } from './runtime/stream.js';
 export { storageStats, type StorageStats } from './storage.js';
 export { memoryStats, type MemoryStats } from './storage.js';
 export { detectAnomaly, isAnomalyEnabled } from './autograd/anomaly.js';

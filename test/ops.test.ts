@@ -5,7 +5,7 @@
 // in-place ops follow.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { availableParallelism } from 'node:os';
-import { AutogradError, DTypeError, getInlineLimit, gradcheck, OPS, runtimeStats, setInlineLimit, setNumThreads, ShapeError, synchronize, tensor, Tensor, type DType, type OpName } from '../src/index.js';
+import { AutogradError, DTypeError, getInlineLimit, getLaneLimit, setLaneLimit, gradcheck, OPS, runtimeStats, setInlineLimit, setNumThreads, ShapeError, synchronize, tensor, Tensor, type DType, type OpName } from '../src/index.js';
 import type { DataArray } from '../src/kernels/types.js';
 import { outDtypeOf, type LargeCase, type Sample } from './support/cases.js';
 import { COMPOSITE_CASES } from './support/composite-cases.js';
@@ -139,6 +139,8 @@ interface LargeRun {
   grads: (DataArray | null)[];
   forwardPoolLaunches: number;
   poolLaunches: number;
+  /** Launches the main thread split with helper threads (the lane), forward and backward. */
+  laneLaunches: number;
 }
 
 async function runLarge(name: OpName, c: LargeCase): Promise<LargeRun> {
@@ -149,6 +151,7 @@ async function runLarge(name: OpName, c: LargeCase): Promise<LargeRun> {
   });
   await synchronize();
   const before = runtimeStats().poolLaunches;
+  const laneBefore = runtimeStats().laneLaunches;
   const out = c.run(laidOut(c, leaves));
   await synchronize();
   const forwardPoolLaunches = runtimeStats().poolLaunches - before;
@@ -160,54 +163,67 @@ async function runLarge(name: OpName, c: LargeCase): Promise<LargeRun> {
     for (const leaf of leaves) if (leaf.requiresGrad) grads.push(leaf.grad === null ? null : await leaf.grad.data());
   }
   const values = await out.data();
-  return { out: values, grads, forwardPoolLaunches, poolLaunches: runtimeStats().poolLaunches - before };
+  return { out: values, grads, forwardPoolLaunches, poolLaunches: runtimeStats().poolLaunches - before, laneLaunches: runtimeStats().laneLaunches - laneBefore };
 }
 
 /** Every launch of more than one unit goes to the pool while these checks run. */
 const POOL_EVERYTHING_NS = 0;
 
+/**
+ * The three ways a launch of several units can run: the pool on one worker, the pool on two,
+ * and the lane (the main thread with one helper; every multi-unit launch goes there).
+ */
+const MODES = { pool1: { threads: 1, lane: false }, pool2: { threads: 2, lane: false }, lane2: { threads: 2, lane: true } } as const;
+type Mode = keyof typeof MODES;
+
 describe('thread invariance', () => {
-  const runs = new Map<number, Map<OpName, LargeRun | Error>>();
+  const runs = new Map<Mode, Map<OpName, LargeRun | Error>>();
   const defaultLimit = getInlineLimit();
+  const defaultLaneLimit = getLaneLimit();
 
   beforeAll(async () => {
-    setInlineLimit(POOL_EVERYTHING_NS);
-    for (const threads of [1, 2]) {
+    for (const [mode, { threads, lane }] of Object.entries(MODES) as [Mode, (typeof MODES)[Mode]][]) {
       setNumThreads(threads);
+      setInlineLimit(lane ? Infinity : POOL_EVERYTHING_NS);
+      setLaneLimit(lane ? 0 : defaultLaneLimit);
       const byOp = new Map<OpName, LargeRun | Error>();
       for (const name of OP_NAMES) {
         const c = OP_CASES[name]?.large;
         if (c === undefined) continue;
         byOp.set(name, await runLarge(name, c).catch((e: Error) => e));
       }
-      runs.set(threads, byOp);
+      runs.set(mode, byOp);
     }
   }, 120_000);
 
   afterAll(() => {
     setNumThreads(availableParallelism());
     setInlineLimit(defaultLimit);
+    setLaneLimit(defaultLaneLimit);
   });
 
   describe.each(OP_NAMES)('%s', (name) => {
-    it('gives the same bits on 1 and 2 threads, forward and backward, with the pool really used', () => {
-      const one = runs.get(1)?.get(name);
-      const two = runs.get(2)?.get(name);
-      if (one instanceof Error) throw one;
-      if (two instanceof Error) throw two;
-      expect(one && two, 'both runs happened').toBeTruthy();
-      const [a, b] = [one as LargeRun, two as LargeRun];
+    it('gives the same bits on 1 and 2 pool threads and on the lane, forward and backward, with the pool and the lane really used', () => {
+      const [a, b, l] = (['pool1', 'pool2', 'lane2'] as const).map((mode) => {
+        const run = runs.get(mode)?.get(name);
+        if (run instanceof Error) throw run;
+        expect(run, `the ${mode} run happened`).toBeTruthy();
+        return run as LargeRun;
+      });
       // A view runs no kernel: then its read and its backward are what the pool must run.
       const forwardRuns = OPS[name].view === undefined;
       for (const r of [a, b]) expect(forwardRuns ? r.forwardPoolLaunches : r.poolLaunches, 'pool launches').toBeGreaterThan(0);
-      expect(firstBitDifference(a.out, b.out), 'first output element whose bits differ').toBe(-1);
+      expect(l.laneLaunches, 'lane launches').toBeGreaterThan(0);
+      for (const [other, what] of [[b, 'two pool threads'], [l, 'the lane']] as const) {
+        expect(firstBitDifference(a.out, other.out), `first output element whose bits differ on ${what}`).toBe(-1);
+        a.grads.forEach((g, k) => {
+          const h = other.grads[k];
+          if (g === null || h === null) expect(h, `gradient ${k} is null on ${what} too`).toBe(g);
+          else expect(firstBitDifference(g, h), `first element of gradient ${k} whose bits differ on ${what}`).toBe(-1);
+        });
+      }
       const floatLeaves = OPS[name].grad !== null && isFloat(dtypeOfData(a.out)) ? OP_CASES[name].large.inputs.filter(isFloatSpec).length : 0;
-      expect(a.grads.length, 'gradients compared').toBe(floatLeaves);
-      a.grads.forEach((g, k) => {
-        const h = b.grads[k];
-        if (g === null || h === null) expect(h, `gradient ${k} is null on both thread counts`).toBe(g);
-        else expect(firstBitDifference(g, h), `first element of gradient ${k} whose bits differ`).toBe(-1);
-      });
+      for (const r of [a, b, l]) expect(r.grads.length, 'gradients compared').toBe(floatLeaves);
     });
   });
 });

@@ -2,7 +2,7 @@
 // Outputs live in shared memory, so nothing is returned but a tile count.
 import { workerData } from 'node:worker_threads';
 import { configureKernels } from '../src/kernels/index.js';
-import { EXITED, FAULT, markFailed, NEXT, runTiles, THREW, type TileJob } from '../src/runtime/tiles.js';
+import { EXITED, injectFault, markFailed, runTiles, takesFault, type TileJob } from '../src/runtime/tiles.js';
 
 configureKernels(workerData);
 
@@ -17,18 +17,9 @@ process.on('exit', () => {
 export default function runJob(job: TileJob): number {
   current = job;
   try {
-    if (job.fault !== undefined && Atomics.compareExchange(job.control, FAULT, 0, 1) === 0) injectFault(job, job.fault);
+    if (takesFault(job)) injectFault(job, job.fault as 'throw' | 'exit');
     return runTiles(job);
   } finally {
     current = null;
   }
-}
-
-/** Test hook: one tile's output is written, a second tile is claimed and never finished. */
-function injectFault(job: TileJob, kind: 'throw' | 'exit'): void {
-  runTiles(job, 1);
-  Atomics.add(job.control, NEXT, 1);
-  if (kind === 'exit') process.exit(1);
-  markFailed(job, THREW);
-  throw new Error('injected worker fault');
 }

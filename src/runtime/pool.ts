@@ -7,6 +7,7 @@ import { Piscina } from 'piscina';
 import { ValueError } from '../errors.js';
 import { heapMemory } from '../heap.js';
 import { bestMatmulVariant, configureKernels, type KernelConfig } from '../kernels/index.js';
+import { closeLane } from './lane.js';
 import type { TileJob } from './tiles.js';
 
 let threads = availableParallelism();
@@ -68,6 +69,11 @@ export function getKernelConfig(): KernelConfig {
   return { ...kernelConfig };
 }
 
+/** The config object itself: the lane restarts its helpers when it changes. */
+export function activeKernelConfig(): KernelConfig {
+  return kernelConfig;
+}
+
 /** Fixed-size pool: min = max = threads, so workers never idle out between ops. */
 export function getPool(): Piscina {
   if (pool !== null && pool.options.maxThreads === threads) return pool;
@@ -88,6 +94,7 @@ export function runOnPool(job: TileJob): Promise<number> {
 }
 
 export async function closePool(): Promise<void> {
+  closeLane();
   const old = pool;
   pool = null;
   if (old === null) return;

@@ -4,7 +4,8 @@
 import { DeviceError, IndexError, ValueError } from '../errors.js';
 import { kernelOf, runKernel, type KernelTask } from '../kernels/index.js';
 import type { Storage } from '../storage.js';
-import { getNumThreads, runOnPool } from './pool.js';
+import { runOnLane } from './lane.js';
+import { activeKernelConfig, getNumThreads, runOnPool } from './pool.js';
 import { CONTROL_SLOTS, DONE, EXITED, FAILED, runTiles, type TileJob } from './tiles.js';
 
 export interface Launch {
@@ -23,6 +24,12 @@ export interface Launch {
  * costs 150–450 µs: the tutorial's 0.35 ms products ran faster inline, W1 by 1.4×.
  */
 let inlineLimitNs = 500_000;
+/**
+ * Work estimated from here up to the inline limit is split between the main thread and the
+ * lane's helpers (lane.ts), which pick a job up in ≈ 15 µs; below it, splitting saves less
+ * than it costs.
+ */
+let laneLimitNs = 60_000;
 /** Tile size in estimated time: small enough to balance two workers, large enough to amortise a claim. */
 const TILE_NS = 40_000;
 /** Launches queued before a never-awaiting script is made to wait (memory stays bounded). */
@@ -38,6 +45,8 @@ interface InFlight {
 
 export interface RuntimeStats {
   inlineLaunches: number;
+  /** Launches split between the main thread and the lane's helper threads. */
+  laneLaunches: number;
   poolLaunches: number;
   poolTasks: number;
   /** The most launches ever waiting in the queue; never above queueBound. */
@@ -48,7 +57,7 @@ export interface RuntimeStats {
   backpressureDrains: number;
 }
 
-const stats: RuntimeStats = { inlineLaunches: 0, poolLaunches: 0, poolTasks: 0, maxQueueDepth: 0, queueBound: MAX_DEPTH, backpressureDrains: 0 };
+const stats: RuntimeStats = { inlineLaunches: 0, laneLaunches: 0, poolLaunches: 0, poolTasks: 0, maxQueueDepth: 0, queueBound: MAX_DEPTH, backpressureDrains: 0 };
 let injectedFault: 'throw' | 'exit' | null = null;
 
 /** Why a pool task failed, in the words a user needs: a worker that died is not a kernel bug. */
@@ -163,7 +172,9 @@ class Stream {
     const units = kernel.units(launch.task.args);
     if (units === 0) return;
     const unitCost = Math.max(kernel.unitCost(launch.task.args), 1);
-    if (units === 1 || units * unitCost < inlineLimitNs) {
+    const cost = units * unitCost;
+    const threads = getNumThreads();
+    if (units === 1 || cost < Math.min(laneLimitNs, inlineLimitNs) || (cost < inlineLimitNs && threads === 1)) {
       stats.inlineLaunches += 1;
       try {
         runKernel(launch.task, 0, units);
@@ -172,7 +183,26 @@ class Stream {
       }
       return;
     }
+    if (cost < inlineLimitNs) {
+      this.runLane(launch, units, threads);
+      return;
+    }
     this.dispatch(launch, units, unitCost);
+  }
+
+  /** The main thread and threads − 1 helpers share the launch; it is done when this returns. */
+  private runLane(launch: Launch, units: number, threads: number): void {
+    // At most two tiles per thread: the helpers wake a little late, and a kernel keeps what it
+    // packed across the units of one tile.
+    const grain = Math.ceil(units / (2 * threads));
+    const fault = injectedFault ?? undefined;
+    injectedFault = null;
+    stats.laneLaunches += 1;
+    try {
+      runOnLane(launch.task, units, grain, fault, threads - 1, activeKernelConfig());
+    } catch (err) {
+      this.fail(launch, err);
+    }
   }
 
   private dispatch(launch: Launch, units: number, unitCost: number): void {
@@ -304,13 +334,28 @@ export function getInlineLimit(): number {
   return inlineLimitNs;
 }
 
+/**
+ * Sets the estimated single-thread time (ns) from which a launch below the inline limit is split
+ * between the main thread and helper threads (default 60 µs); same bits either way. Tests set it
+ * to 0, with a high inline limit, to put every multi-unit launch on the lane.
+ * @example setLaneLimit(0)
+ */
+export function setLaneLimit(ns: number): void {
+  if (typeof ns !== 'number' || !(ns >= 0)) throw new ValueError(`setLaneLimit: got ${String(ns)}, expected a non-negative number of nanoseconds`);
+  laneLimitNs = ns;
+}
+
+export function getLaneLimit(): number {
+  return laneLimitNs;
+}
+
 export function runtimeStats(): RuntimeStats {
   return { ...stats };
 }
 
 /**
- * Test hook: in the next pool launch, the first worker to pick it up runs one tile, then throws
- * ('throw') or kills its thread ('exit') while holding a second tile: a failure mid-op.
+ * Test hook: in the next pool or lane launch, the first worker to pick it up runs one tile, then
+ * throws ('throw') or kills its thread ('exit') while holding a second tile: a failure mid-op.
  */
 export function injectWorkerFault(kind: 'throw' | 'exit'): void {
   injectedFault = kind;

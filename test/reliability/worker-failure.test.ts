@@ -2,7 +2,7 @@
 // error that says so, the pool replaces the worker, later ops work, tensors the op did not own are
 // untouched, and an optimizer step fed by the failed op leaves the parameters bit-for-bit as before.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeviceError, detectAnomaly, AutogradError, noGrad, randn, runtimeStats, setNumThreads, synchronize, tensor, type Tensor } from '../../src/index.js';
+import { DeviceError, detectAnomaly, AutogradError, getInlineLimit, getLaneLimit, noGrad, randn, runtimeStats, setInlineLimit, setLaneLimit, setNumThreads, synchronize, tensor, type Tensor } from '../../src/index.js';
 import { getPool } from '../../src/runtime/pool.js';
 import { injectWorkerFault } from '../../src/runtime/stream.js';
 
@@ -93,6 +93,47 @@ describe.each(FAULTS)('a worker that faults with $kind mid-op', { timeout: TIMEO
     await expect(z.data()).rejects.toThrow(says);
     expect(performance.now() - started).toBeLessThan(20_000);
     expect(await a.add(1).sum().item()).toBeTypeOf('number');
+  });
+});
+
+// The lane: the main thread and a helper thread share a launch. A helper that throws or dies
+// holding a tile fails that launch alone; the next launch gets a fresh helper.
+describe.each(FAULTS)('a lane helper that faults with $kind mid-op', { timeout: TIMEOUT_MS }, ({ kind, says }) => {
+  /** 128×128: two row blocks, so two tiles, one of which the faulting helper holds. */
+  const M = 128;
+  const limits = { inline: getInlineLimit(), lane: getLaneLimit() };
+  beforeAll(() => {
+    setInlineLimit(Infinity);
+    setLaneLimit(0);
+  });
+  afterAll(() => {
+    setInlineLimit(limits.inline);
+    setLaneLimit(limits.lane);
+  });
+
+  it('fails the read with a DeviceError naming the op and the fault; later ops are right and inputs intact', async () => {
+    const [a, b] = await inputs(randn([M, M]), randn([M, M]));
+    const aBefore = await bits(a);
+    const expected = await a.matmul(b).data();
+    const before = runtimeStats().laneLaunches;
+    injectWorkerFault(kind);
+    const err = await a.matmul(b).data().then(() => null, (e: unknown) => e);
+    expect(runtimeStats().laneLaunches).toBeGreaterThan(before);
+    expect(err).toBeInstanceOf(DeviceError);
+    expect((err as Error).message).toMatch(/^matmul: /);
+    expect((err as Error).message).toMatch(says);
+    expect(await bits(a)).toEqual(aBefore);
+    for (let i = 0; i < 3; i++) expect(await a.matmul(b).data()).toEqual(expected);
+  });
+
+  it('leaves a parameter exactly as before when its update reads the failed result', async () => {
+    const [x, w] = await inputs(randn([M, M]), randn([M, M], { requiresGrad: true }));
+    const wBefore = await bits(w);
+    injectWorkerFault(kind);
+    const g = x.matmul(x);
+    noGrad(() => w.sub_(g.mul(0.1)));
+    await expect(synchronize()).rejects.toThrow(says);
+    expect(await bits(w)).toEqual(wBefore);
   });
 });
 

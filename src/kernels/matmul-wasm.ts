@@ -28,6 +28,8 @@ const NR = 8;
 const MC = 64;
 const NC_MAX = 512;
 const KC = 256;
+/** Columns from which a one-row-block product is split in two. */
+const MIN_SPLIT_COLS = 64;
 /** Packed B covers all of k for one column block; nc shrinks so it stays under 32 MiB. */
 const B_PANEL_MAX_FLOATS = 1 << 23;
 
@@ -118,14 +120,18 @@ interface Grid {
 function grid({ batchShape, m, n, k }: MatmulArgs): Grid {
   let batch = 1;
   for (const size of batchShape) batch *= size;
-  const nc = colsPerUnit(n, k);
+  const nc = colsPerUnit(n, k, batch * Math.ceil(m / MC));
   return { batch, rowBlocks: Math.ceil(m / MC), colBlocks: n === 0 ? 0 : Math.ceil(n / nc), nc };
 }
 
-/** Even column blocks of at most NC_MAX (and at most B_PANEL_MAX_FLOATS / k), rounded up to NR. */
-function colsPerUnit(n: number, k: number): number {
+/**
+ * Even column blocks of at most NC_MAX (and at most B_PANEL_MAX_FLOATS / k), rounded up to NR.
+ * A product of one row block (the tutorial's 64×1000 · 1000×100) gets at least two, so two
+ * threads can share it; each packs A once. Blocking never changes an element's bits.
+ */
+function colsPerUnit(n: number, k: number, rowBlocks: number): number {
   const cap = Math.max(NR, Math.min(NC_MAX, Math.floor(B_PANEL_MAX_FLOATS / Math.max(k, 1) / NR) * NR));
-  const blocks = Math.max(1, Math.ceil(n / cap));
+  const blocks = Math.max(rowBlocks === 1 && n >= MIN_SPLIT_COLS ? 2 : 1, Math.ceil(n / cap));
   return roundUp(Math.ceil(n / blocks), NR);
 }
 

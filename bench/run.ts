@@ -88,7 +88,7 @@ async function addDispatches(row: Row, runner: Runner, budget: Budget): Promise<
   const share = (d.poolLaunchesPerStep * roundTripUs) / 1000;
   return (
     `${row.impl} w1 on ${row.threads} thread(s): ${d.msPerStep.toFixed(2)} ms/step; per step ${d.poolLaunchesPerStep.toFixed(1)} pool dispatches ` +
-    `(${d.poolTasksPerStep.toFixed(1)} worker tasks) and ${d.inlineLaunchesPerStep.toFixed(1)} inline launches; an empty round trip ` +
+    `(${d.poolTasksPerStep.toFixed(1)} worker tasks), ${d.laneLaunchesPerStep.toFixed(1)} lane launches and ${d.inlineLaunchesPerStep.toFixed(1)} inline launches; an empty round trip ` +
     `to ${row.threads} worker(s) takes ${roundTripUs.toFixed(0)} µs, so piscina costs ≈ ${share.toFixed(2)} ms/step (${((100 * share) / d.msPerStep).toFixed(0)}%)`
   );
 }

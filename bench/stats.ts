@@ -2,7 +2,7 @@
 // one round trip measured with an empty job (no tiles), so no kernel time is mixed in.
 import { runtimeStats, synchronize } from '../src/index.js';
 import { getNumThreads, runOnPool } from '../src/runtime/pool.js';
-import { DONE, type TileJob } from '../src/runtime/tiles.js';
+import { CONTROL_SLOTS, DONE, type TileJob } from '../src/runtime/tiles.js';
 import type { Runner } from './workloads.js';
 
 export interface StepDispatches {
@@ -10,6 +10,8 @@ export interface StepDispatches {
   poolLaunchesPerStep: number;
   poolTasksPerStep: number;
   inlineLaunchesPerStep: number;
+  /** Launches the main thread split with the lane's helper threads. */
+  laneLaunchesPerStep: number;
 }
 
 /** Runs `steps` steps (after the runner's caller has warmed the pool) and averages the counters. */
@@ -28,6 +30,7 @@ export async function w1Dispatches(runner: Runner, steps: number): Promise<StepD
       poolLaunchesPerStep: (after.poolLaunches - before.poolLaunches) / steps,
       poolTasksPerStep: (after.poolTasks - before.poolTasks) / steps,
       inlineLaunchesPerStep: (after.inlineLaunches - before.inlineLaunches) / steps,
+      laneLaunchesPerStep: (after.laneLaunches - before.laneLaunches) / steps,
     };
   } finally {
     runner.close();
@@ -39,7 +42,7 @@ export async function w1Dispatches(runner: Runner, steps: number): Promise<StepD
  * stream sends them, each claiming from a job with zero tiles and returning at once.
  */
 export async function dispatchRoundTripUs(trips: number): Promise<number> {
-  const job = (): TileJob => ({ task: { kernel: 'map', args: {} }, control: new Int32Array(new SharedArrayBuffer(12)), tiles: 0, grain: 1, units: 0 });
+  const job = (): TileJob => ({ task: { kernel: 'map', args: {} }, control: new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4)), tiles: 0, grain: 1, units: 0 });
   const times: number[] = [];
   for (let i = 0; i < trips + 10; i++) {
     const t0 = performance.now();

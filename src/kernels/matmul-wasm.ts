@@ -19,7 +19,7 @@ export interface WasmMatmulKernel extends Kernel<MatmulArgs> {
  * A unit is one MC×nc tile of one batch entry of C, computed over the whole of k:
  *   units = Π batchShape · ⌈n/nc⌉ · ⌈m/MC⌉, numbered batch-major, then column block, then row
  *   block (fastest), so consecutive units in one run() call share the packed B panel.
- * nc ≤ NC_MAX depends on n and k only (see colsPerUnit). Inside a tile k is walked in KC-deep
+ * nc ≤ NC_MAX depends on the shapes only (see colsPerUnit). Inside a tile k is walked in KC-deep
  * blocks: a packed B strip (KC×8 floats = 8 KiB) stays in L1, the packed A block
  * (MC×KC floats = 64 KiB) in L2.
  */

@@ -15,12 +15,17 @@ process.on('exit', () => {
   if (current !== null) markFailed(current, EXITED);
 });
 
-// bell[0]: jobs posted to this helper (it sleeps on it); bell[1]: the last job it is done with, + 1.
+// bell[0]: jobs posted to this helper; bell[1]: the last job it is done with, + 1; bell[2]: 1 while
+// it sleeps on bell[0] (the main thread wakes only a sleeper).
 let seen = 0; // the bell starts at 0: jobs rung before this thread started are waiting in the port
 for (;;) {
   const until = performance.now() + spinMs;
   while (Atomics.load(bell, 0) === seen && performance.now() < until);
-  if (Atomics.load(bell, 0) === seen) Atomics.wait(bell, 0, seen);
+  if (Atomics.load(bell, 0) === seen) {
+    Atomics.store(bell, 2, 1);
+    if (Atomics.load(bell, 0) === seen) Atomics.wait(bell, 0, seen);
+    Atomics.store(bell, 2, 0);
+  }
   seen = Atomics.load(bell, 0);
   for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
     const job = m.message as TileJob;

@@ -3,6 +3,7 @@
 // so every (expression, dtypes) pair gets a function of its own, built once per thread.
 // Nothing in src/kernels may import tensor, ops, graph or runtime.
 import type { WasmMap } from './elementwise-wasm.js';
+import type { ExprWasm } from './expr-wasm.js';
 import type { DataArray, Kernel } from './types.js';
 
 /** Inputs are a, b, c; scalar parameters p0, p1. The store converts (bool: non-zero → 1; int32 wraps). */
@@ -127,8 +128,12 @@ function keyOf(args: MapArgs): string {
 /** The WASM loops for float32 passes on the heap, when this thread has them (configureKernels). */
 let wasmMap: WasmMap | null = null;
 
-export function useWasmMap(map: WasmMap | null): void {
+/** Passes compiled from their expression into WebAssembly (scalar float64, JavaScript's bits). */
+let exprMap: ExprWasm | null = null;
+
+export function useWasmMap(map: WasmMap | null, compiled: ExprWasm | null = null): void {
   wasmMap = map;
+  exprMap = compiled;
 }
 
 /** Elements per tile: big enough to amortise the tile's bookkeeping, small enough to balance. */
@@ -139,6 +144,10 @@ export const mapKernel: Kernel<MapArgs> = {
     const n = args.shape.reduce((x, y) => x * y, 1);
     if (wasmMap !== null && wasmMap.covers(args)) {
       wasmMap.run(args, start * MAP_TILE, Math.min(end * MAP_TILE, n));
+      return;
+    }
+    if (exprMap !== null && exprMap.covers(args)) {
+      exprMap.run(args, start * MAP_TILE, Math.min(end * MAP_TILE, n));
       return;
     }
     const key = keyOf(args);
@@ -157,11 +166,12 @@ const transcendental = new Map<string, boolean>();
 
 /**
  * Measured here, one thread, contiguous float32: ≈ 0.7 ns per element and operand in JavaScript
- * (a 4M add: 8 ms), ≈ 0.1 in the WASM loops, and ≈ 8 ns more per element when exp, log, tanh or
- * pow runs.
+ * (a 4M add: 8 ms), ≈ 0.1 in the SIMD loops, ≈ 0.5 in compiled passes (scalar float64), and
+ * ≈ 8 ns more per element when exp, log, tanh or pow runs.
  */
 function elementCost(args: MapArgs): number {
   if (wasmMap !== null && wasmMap.covers(args)) return 0.1 * (args.inputs.length + 1);
+  if (exprMap !== null && exprMap.covers(args)) return 0.5 * (args.inputs.length + 1);
   const code = `${args.body ?? ''}${args.expr}`;
   let heavy = transcendental.get(code);
   if (heavy === undefined) {

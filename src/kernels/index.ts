@@ -3,6 +3,7 @@
 // Nothing in src/kernels may import tensor, ops, graph or runtime.
 import { mapKernel, useWasmMap } from './elementwise.js';
 import { loadMapWasm } from './elementwise-wasm.js';
+import { exprWasm } from './expr-wasm.js';
 import { gatherKernel, indexAddKernel, indexSelectKernel, scatterAddKernel } from './gather.js';
 import { matmulJs } from './matmul.js';
 import { loadMatmulWasm, type MatmulVariant } from './matmul-wasm.js';
@@ -46,7 +47,8 @@ export interface KernelConfig {
  * the dtype alone, never on where the launch runs, so inline and pooled results are the same bits.
  */
 export function configureKernels(config: KernelConfig): void {
-  useWasmMap(config.elementwise === 'wasm' && config.heap !== null ? loadMapWasm(config.heap) : null);
+  const heap = config.elementwise === 'wasm' ? config.heap : null;
+  useWasmMap(heap === null ? null : loadMapWasm(heap), heap === null ? null : exprWasm(heap));
   const wasm = config.matmul === 'js' || config.heap === null ? null : loadMatmulWasm(config.matmul, config.heap);
   if (wasm === null) {
     KERNELS.matmul = matmulJs;

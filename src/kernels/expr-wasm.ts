@@ -20,10 +20,11 @@ type Node =
   | { kind: 'bin'; op: string; left: Node; right: Node }
   | { kind: 'cond'; test: Node; then: Node; else: Node };
 
-const TOKEN = /\s*(===|!==|==|!=|<=|>=|[-+*/<>?:(),!]|Math\.[a-z]+|[A-Za-z_$][\w$]*|\d+\.?\d*(?:e[-+]?\d+)?|\.\d+(?:e[-+]?\d+)?)/gy;
+const TOKEN = /\s*(===|!==|==|!=|<=|>=|[-+*/<>?:(),!&]|Math\.[a-z]+|[A-Za-z_$][\w$]*|\d+\.?\d*(?:e[-+]?\d+)?|\.\d+(?:e[-+]?\d+)?)/gy;
 const UNARY_CALLS: Record<string, 'sqrt' | 'abs' | 'fround'> = { 'Math.sqrt': 'sqrt', 'Math.abs': 'abs', 'Math.fround': 'fround' };
 const BINARY_CALLS: Record<string, string> = { 'Math.max': 'max', 'Math.min': 'min' };
-const PRECEDENCE: Record<string, number> = { '===': 1, '!==': 1, '==': 1, '!=': 1, '<': 2, '<=': 2, '>': 2, '>=': 2, '+': 3, '-': 3, '*': 4, '/': 4 };
+const PRECEDENCE: Record<string, number> = { '&': 1, '===': 2, '!==': 2, '==': 2, '!=': 2, '<': 3, '<=': 3, '>': 3, '>=': 3, '+': 4, '-': 4, '*': 5, '/': 5 };
+const COMPARISONS = new Set(['===', '!==', '==', '!=', '<', '<=', '>', '>=']);
 
 class Unsupported extends Error {}
 
@@ -106,7 +107,7 @@ function parse(src: string, temps: ReadonlySet<string>): Node {
 
 /** Whether JavaScript sees this node as a boolean (a comparison or a negation). */
 function isBoolean(node: Node): boolean {
-  return node.kind === 'not' || (node.kind === 'bin' && node.op in PRECEDENCE && PRECEDENCE[node.op] <= 2);
+  return node.kind === 'not' || (node.kind === 'bin' && COMPARISONS.has(node.op));
 }
 
 /** The fused body's `const tN = …;` statements, in order. */
@@ -225,6 +226,12 @@ function generate(expr: string, body: string | undefined, out: Elem, inputs: Ele
         truth(node.test);
         return emit(OP.select);
       case 'bin': {
+        // A fused chain rounds a bool temporary as a byte store would: (comparison) & 255, which
+        // is the comparison's 0 or 1. Any other bit operation stays in JavaScript.
+        if (node.op === '&') {
+          if (!isBoolean(node.left) || node.right.kind !== 'num' || node.right.value !== 255) throw new Unsupported(expr);
+          return value(node.left);
+        }
         const arith: Record<string, number> = { '+': OP.f64Add, '-': OP.f64Sub, '*': OP.f64Mul, '/': OP.f64Div, max: OP.f64Max, min: OP.f64Min };
         // JavaScript's === between a boolean and a number is false, not a comparison of 0/1.
         if ((node.op === '===' || node.op === '!==') && (isBoolean(node.left) || isBoolean(node.right))) throw new Unsupported(expr);
@@ -243,7 +250,7 @@ function generate(expr: string, body: string | undefined, out: Elem, inputs: Ele
   };
   /** Pushes JavaScript's truth of node as an i32: a comparison as is, a number ≠ 0 and not NaN. */
   const truth = (node: Node): void => {
-    if (node.kind === 'bin' && !(node.op in { '+': 1, '-': 1, '*': 1, '/': 1, max: 1, min: 1 })) {
+    if (node.kind === 'bin' && COMPARISONS.has(node.op)) {
       value(node.left);
       value(node.right);
       return emit(compareOp(node.op));

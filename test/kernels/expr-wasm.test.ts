@@ -60,6 +60,7 @@ const FUSED: Case[] = [
   { expr: 't1 * b', body: 'const t1 = Math.fround(a === -Infinity ? 0 : a * (a > 0) + 0); ', arity: 2 },
   { expr: 'Math.min(Math.max(t0, p0), p1)', body: 'const t0 = Math.fround(a * b - -a / b); ', arity: 2, params: [-1, 1] },
   { expr: '(a > b) + (a <= b) * 2 + !a + (a ? 3 : 4) + (a == (b < 0))', arity: 2 },
+  { expr: 'b * t38', body: 'const t38 = ((a > p0) & 255); ', arity: 2, params: [0] },
 ];
 const TABLE: Case[] = [
   ...Object.values(UNARY).map((expr) => ({ expr, arity: 1, params: [0.5, 2] })),
@@ -144,7 +145,7 @@ describe('compiled map passes decline what would change the bits', () => {
   it('declines int32 outputs (JavaScript wraps them modulo 2³²), arrays outside the heap, and unknown syntax', () => {
     expect(compiled.covers(base({ out: new Storage('int32', 8).data }))).toBe(false);
     expect(compiled.covers(base({ heap: false }))).toBe(false);
-    for (const expr of ['a | 0', 'a & 255', 'Math.exp(a)', 'Math.pow(a, b)', 'a % b', '(a > 0) === 1', 'a && b', 'x + 1']) {
+    for (const expr of ['a | 0', 'a & 255', '(a > b) & 1', 'Math.exp(a)', 'Math.pow(a, b)', 'a % b', '(a > 0) === 1', 'a && b', 'x + 1']) {
       expect(compiled.covers(base({ expr })), expr).toBe(false);
     }
   });

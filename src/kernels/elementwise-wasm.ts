@@ -77,7 +77,7 @@ function layoutFits(args: MapArgs): boolean {
   const r = args.shape.length;
   if (r > 1 && args.shape[r - 1] < MIN_ROW) return false;
   if (innerStep(args.outStrides) !== 1 || !args.strides.every((s) => innerStep(s) === 0 || innerStep(s) === 1)) return false;
-  return args.inputs.every((x, k) => separateOrSame(args, x, k));
+  return args.inputs.every((_, k) => separateOrSame(args, k));
 }
 
 /** This thread's WASM map over `heap`, or null where this Node cannot compile it. */
@@ -125,26 +125,30 @@ export function loadMapWasm(heap: WasmMemory): WasmMap | null {
 
 /**
  * Input k either is out itself (same addresses: an in-place op reads each element before it
- * writes it) or lies wholly apart from out. A partial overlap would see the SIMD loop's four-wide
- * order instead of the JavaScript loop's one-by-one order, so it stays in JavaScript.
+ * writes it) or lies wholly apart from out. A partial overlap would see a SIMD loop's several-wide
+ * order instead of the JavaScript loop's one-by-one order, so it must run one by one.
  */
-function separateOrSame(args: MapArgs, x: Float32Array | Float64Array | Int32Array | Uint8Array, k: number): boolean {
+export function separateOrSame(args: MapArgs, k: number): boolean {
+  const x = args.inputs[k];
   const strides = args.strides[k];
-  const same = x.byteOffset + args.offsets[k] * 4 === args.out.byteOffset + args.outOffset * 4 && strides.every((s, d) => s === args.outStrides[d]);
-  if (same) return true;
-  const [lo, hi] = extent(x.byteOffset / 4 + args.offsets[k], strides, args.shape);
-  const [outLo, outHi] = extent(args.out.byteOffset / 4 + args.outOffset, args.outStrides, args.shape);
-  return hi < outLo || outHi < lo;
+  const size = x.BYTES_PER_ELEMENT;
+  const outSize = args.out.BYTES_PER_ELEMENT;
+  const start = x.byteOffset + args.offsets[k] * size;
+  const outStart = args.out.byteOffset + args.outOffset * outSize;
+  if (size === outSize && start === outStart && strides.every((st, d) => st === args.outStrides[d])) return true;
+  const [lo, hi] = extent(start, strides, args.shape, size);
+  const [outLo, outHi] = extent(outStart, args.outStrides, args.shape, outSize);
+  return hi <= outLo || outHi <= lo;
 }
 
-/** First and last element index (in floats from the heap's start) a strided view touches. */
-function extent(base: number, strides: number[], shape: number[]): [number, number] {
-  let lo = base;
-  let hi = base;
-  shape.forEach((size, d) => {
-    const reach = (size - 1) * strides[d];
+/** The byte range [first, end) a strided view touches. */
+function extent(start: number, strides: number[], shape: number[], size: number): [number, number] {
+  let lo = start;
+  let hi = start;
+  shape.forEach((n, d) => {
+    const reach = (n - 1) * strides[d] * size;
     if (reach < 0) lo += reach;
     else hi += reach;
   });
-  return [lo, hi];
+  return [lo, hi + size];
 }

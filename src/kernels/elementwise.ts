@@ -166,12 +166,12 @@ const transcendental = new Map<string, boolean>();
 
 /**
  * Measured here, one thread, contiguous float32: ≈ 0.7 ns per element and operand in JavaScript
- * (a 4M add: 8 ms), ≈ 0.1 in the SIMD loops, ≈ 0.5 in compiled passes (scalar float64), and
+ * (a 4M add: 8 ms), ≈ 0.1 in the SIMD loops, ≈ 0.25 in compiled passes (float64 pairs), and
  * ≈ 8 ns more per element when exp, log, tanh or pow runs.
  */
 function elementCost(args: MapArgs): number {
   if (wasmMap !== null && wasmMap.covers(args)) return 0.1 * (args.inputs.length + 1);
-  if (exprMap !== null && exprMap.covers(args)) return 0.5 * (args.inputs.length + 1);
+  if (exprMap !== null && exprMap.covers(args)) return 0.25 * (args.inputs.length + 1);
   const code = `${args.body ?? ''}${args.expr}`;
   let heavy = transcendental.get(code);
   if (heavy === undefined) {

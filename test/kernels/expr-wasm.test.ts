@@ -125,6 +125,20 @@ describe('compiled map passes give the JavaScript loop’s bits', () => {
   });
 });
 
+it('gives the one-by-one bits when an input partly overlaps the output', () => {
+  // out = cells [1, 65), input a = cells [0, 64): each element reads the one written just before.
+  const shared = heapArray('float32', 80, 3) as Float32Array;
+  const args: MapArgs = { expr: 'a * p0 + b', out: shared, outOffset: 1, outStrides: [1], inputs: [shared, heapArray('float32', 64, 4)], offsets: [0, 0], strides: [[1], [1]], shape: [64], params: [0.5], heap: true };
+  const before = shared.slice();
+  useWasmMap(null, null);
+  mapKernel.run(args, 0, 1);
+  const js = shared.slice();
+  shared.set(before);
+  expect(compiled.covers(args)).toBe(true);
+  compiled.run(args, 0, 64);
+  expect(differences(js, shared)).toEqual([]);
+});
+
 describe('compiled map passes decline what would change the bits', () => {
   const base = (over: Partial<MapArgs>): MapArgs => ({
     expr: BINARY.add,

@@ -4,6 +4,7 @@
 // Both give the same bits (see src/kernels/wasm/elementwise.ts), so the choice never shows.
 // Nothing in src/kernels may import tensor, ops, graph or runtime.
 import { BINARY, UNARY, type MapArgs } from './elementwise.js';
+import { forEachRun, innerStride } from './runs.js';
 import { instantiate, wasmValidates, type WasmMemory } from './wasm-module.js';
 
 const FILE = 'elementwise.wasm';
@@ -67,16 +68,12 @@ function opCode(args: MapArgs): number {
   return code >= 0 && args.inputs.every((x) => x instanceof Float32Array) ? code : -1;
 }
 
-/** The inner dim's stride (a 0-d pass is one contiguous element). */
-function innerStep(strides: number[]): number {
-  return strides.length === 0 ? 1 : strides[strides.length - 1];
-}
 
 /** True when the SIMD loop can take this layout: contiguous rows out, rows or scalars in, no partial overlap. */
 function layoutFits(args: MapArgs): boolean {
   const r = args.shape.length;
   if (r > 1 && args.shape[r - 1] < MIN_ROW) return false;
-  if (innerStep(args.outStrides) !== 1 || !args.strides.every((s) => innerStep(s) === 0 || innerStep(s) === 1)) return false;
+  if (innerStride(args.outStrides) !== 1 || !args.strides.every((s) => innerStride(s) === 0 || innerStride(s) === 1)) return false;
   return args.inputs.every((_, k) => separateOrSame(args, k));
 }
 
@@ -89,36 +86,14 @@ export function loadMapWasm(heap: WasmMemory): WasmMap | null {
     run(args, start, end) {
       const code = opCode(args);
       const arity = args.inputs.length;
-      const r = args.shape.length;
-      const inner = r === 0 ? 1 : args.shape[r - 1];
       const p0 = args.params[0] ?? 0;
       const p1 = args.params[1] ?? 0;
-      const a = args.inputs[0];
-      const b = args.inputs[1];
-      const aStep = arity > 0 ? innerStep(args.strides[0]) : 0;
-      const bStep = arity > 1 ? innerStep(args.strides[1]) : 0;
-      // Row by row over the flat range: the odometer walks the outer dims in JavaScript.
-      const shape = args.shape;
-      let i = start;
-      while (i < end) {
-        const row = Math.floor(i / inner);
-        const col = i - row * inner;
-        const n = Math.min(end - i, inner - col);
-        let outP = args.outOffset + col;
-        let aP = arity > 0 ? args.offsets[0] + col * aStep : 0;
-        let bP = arity > 1 ? args.offsets[1] + col * bStep : 0;
-        for (let d = r - 2, rem = row; d >= 0; d--) {
-          const q = rem % shape[d];
-          rem = (rem - q) / shape[d];
-          outP += q * args.outStrides[d];
-          if (arity > 0) aP += q * args.strides[0][d];
-          if (arity > 1) bP += q * args.strides[1][d];
-        }
-        const out = args.out.byteOffset + outP * 4;
-        if (arity === 2) wasm.binary(code, out, a.byteOffset + aP * 4, aStep, b.byteOffset + bP * 4, bStep, n);
-        else wasm.unary(code, out, arity > 0 ? a.byteOffset + aP * 4 : out, aStep, n, p0, p1);
-        i += n;
-      }
+      const aStep = arity > 0 ? innerStride(args.strides[0]) : 0;
+      const bStep = arity > 1 ? innerStride(args.strides[1]) : 0;
+      forEachRun(args, start, end, (out, at, n) => {
+        if (arity === 2) wasm.binary(code, out, at[0], aStep, at[1], bStep, n);
+        else wasm.unary(code, out, arity > 0 ? at[0] : out, aStep, n, p0, p1);
+      });
     },
   };
 }

@@ -8,6 +8,7 @@
 // Nothing in src/kernels may import tensor, ops, graph or runtime.
 import type { MapArgs } from './elementwise.js';
 import { separateOrSame } from './elementwise-wasm.js';
+import { forEachRun, innerStride } from './runs.js';
 import { COMPARISONS, isBoolean, parse, parseBody, Unsupported, type Node } from './expr-parse.js';
 import type { DataArray } from './types.js';
 import type { WasmMemory } from './wasm-module.js';
@@ -15,7 +16,6 @@ import type { WasmMemory } from './wasm-module.js';
 // ---- Code generation: WebAssembly binary, one exported function `run`. ----
 
 type Elem = 'f32' | 'f64' | 'i32' | 'u8';
-const SIZE: Record<Elem, number> = { f32: 4, f64: 8, i32: 4, u8: 1 };
 
 function elemOf(a: DataArray): Elem {
   return a instanceof Float32Array ? 'f32' : a instanceof Float64Array ? 'f64' : a instanceof Int32Array ? 'i32' : 'u8';
@@ -324,9 +324,8 @@ export function exprWasm(heap: WasmMemory): ExprWasm {
     const out = elemOf(args.out);
     const inputs = args.inputs.map(elemOf);
     // Pairs through f64x2 when every inner stride is 1 (0 for a broadcast input); else one by one.
-    const inner = (strides: number[]) => (strides.length === 0 ? 1 : strides[strides.length - 1]);
-    const paired = inner(args.outStrides) === 1 && args.strides.every((st, k) => (inner(st) === 0 || inner(st) === 1) && separateOrSame(args, k));
-    const broadcast = paired ? args.strides.map((st) => inner(st) === 0) : null;
+    const paired = innerStride(args.outStrides) === 1 && args.strides.every((st, k) => (innerStride(st) === 0 || innerStride(st) === 1) && separateOrSame(args, k));
+    const broadcast = paired ? args.strides.map((st) => innerStride(st) === 0) : null;
     const key = `${out}|${inputs.join(',')}|${broadcast?.map(Number).join('') ?? 'strided'}|${args.params.length}|${args.body ?? ''}|${args.expr}`;
     let fn = compiled.get(key);
     if (fn === undefined) {
@@ -345,36 +344,17 @@ export function exprWasm(heap: WasmMemory): ExprWasm {
     covers: (args) => fnFor(args) !== null,
     run(args, start, end) {
       const fn = fnFor(args) as RunFn;
-      const { shape, inputs, out } = args;
-      const r = shape.length;
-      const inner = r === 0 ? 1 : shape[r - 1];
-      const outSize = SIZE[elemOf(out)];
-      const sizes = inputs.map((x) => SIZE[elemOf(x)]);
-      const innerStride = (s: number[]) => (r === 0 ? 1 : s[r - 1]);
+      const { inputs, out } = args;
       const call: number[] = new Array(2 + 2 * inputs.length + 1 + args.params.length);
-      call[1] = innerStride(args.outStrides) * outSize;
-      inputs.forEach((_, k) => (call[3 + 2 * k] = innerStride(args.strides[k]) * sizes[k]));
+      call[1] = innerStride(args.outStrides) * out.BYTES_PER_ELEMENT;
+      inputs.forEach((x, k) => (call[3 + 2 * k] = innerStride(args.strides[k]) * x.BYTES_PER_ELEMENT));
       args.params.forEach((p, k) => (call[3 + 2 * inputs.length + k] = p));
-      // Row by row over the flat range, in the JavaScript loop's order.
-      let i = start;
-      while (i < end) {
-        const row = Math.floor(i / inner);
-        const col = i - row * inner;
-        const count = Math.min(end - i, inner - col);
-        let outP = args.outOffset + col * innerStride(args.outStrides);
-        const ptrs = args.offsets.map((o, k) => o + col * innerStride(args.strides[k]));
-        for (let d = r - 2, rem = row; d >= 0; d--) {
-          const q = rem % shape[d];
-          rem = (rem - q) / shape[d];
-          outP += q * args.outStrides[d];
-          for (let k = 0; k < ptrs.length; k++) ptrs[k] += q * args.strides[k][d];
-        }
-        call[0] = out.byteOffset + outP * outSize;
-        for (let k = 0; k < inputs.length; k++) call[2 + 2 * k] = inputs[k].byteOffset + ptrs[k] * sizes[k];
+      forEachRun(args, start, end, (outAddress, addresses, count) => {
+        call[0] = outAddress;
+        for (let k = 0; k < inputs.length; k++) call[2 + 2 * k] = addresses[k];
         call[2 + 2 * inputs.length] = count;
         fn(...call);
-        i += count;
-      }
+      });
     },
   };
 }

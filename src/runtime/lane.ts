@@ -7,11 +7,10 @@
 // Helpers are plain worker threads, not piscina's: piscina hands out tasks by message, and a
 // helper must take work while its thread is busy spinning or blocked on the doorbell, which no
 // pool does. They are unref'd and never keep the process alive.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { KernelConfig } from '../kernels/index.js';
 import { CONTROL_SLOTS, DONE, EXITED, FAILED, NEXT, runTiles, SETTLED, THREW, type TileJob } from './tiles.js';
+import { workerPath } from './worker-path.js';
 
 /**
  * How long an idle helper spins before it sleeps: about the gap between a training step's lane
@@ -57,19 +56,11 @@ function controlBlock(seq: number): Int32Array {
   return blocks.subarray(at, at + CONTROL_SLOTS);
 }
 
-function helperPath(): string {
-  const here = fileURLToPath(import.meta.url);
-  const compiled = here.endsWith('.js') ? new URL('../../workers/lane.worker.js', import.meta.url) : new URL('../../dist/workers/lane.worker.js', import.meta.url);
-  const path = fileURLToPath(compiled);
-  if (!existsSync(path)) throw new Error(`skein: the compiled worker ${path} is missing; run \`npm run build\``);
-  return path;
-}
-
 function spawn(config: KernelConfig): Helper {
   const { port1, port2 } = new MessageChannel();
   const bell = new Int32Array(new SharedArrayBuffer(12));
   bell[PASSED] = jobsPosted; // it never sees the jobs before it
-  const worker = new Worker(helperPath(), { workerData: { config, bell, port: port2, spinMs: SPIN_MS }, transferList: [port2] });
+  const worker = new Worker(workerPath('lane.worker.js'), { workerData: { config, bell, port: port2, spinMs: SPIN_MS }, transferList: [port2] });
   worker.unref();
   port1.unref();
   const helper: Helper = { worker, port: port1, bell, alive: true };

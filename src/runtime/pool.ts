@@ -1,14 +1,13 @@
 // The device: a fixed-size piscina pool. Jobs carry SharedArrayBuffer views only, so a worker's
 // writes land in the tensors themselves and nothing needs to be sent back.
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { ValueError } from '../errors.js';
 import { heapMemory } from '../heap.js';
 import { bestMatmulVariant, configureKernels, type KernelConfig } from '../kernels/index.js';
 import { closeLane } from './lane.js';
 import type { TileJob } from './tiles.js';
+import { workerPath } from './worker-path.js';
 
 let threads = availableParallelism();
 let pool: Piscina | null = null;
@@ -31,16 +30,6 @@ function initialConfig(): KernelConfig {
 let kernelConfig: KernelConfig = initialConfig();
 configureKernels(kernelConfig);
 
-/** The compiled worker: Node 20 cannot run a .ts worker, so tests build it first. */
-function workerPath(): string {
-  const here = fileURLToPath(import.meta.url);
-  const compiled = here.endsWith('.js')
-    ? new URL('../../workers/kernel.worker.js', import.meta.url)
-    : new URL('../../dist/workers/kernel.worker.js', import.meta.url);
-  const path = fileURLToPath(compiled);
-  if (!existsSync(path)) throw new Error(`skein: the compiled worker ${path} is missing; run \`npm run build\``);
-  return path;
-}
 
 /**
  * Sizes the device: N worker threads, as `--threads N` does for the examples. Takes effect at the

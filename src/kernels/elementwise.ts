@@ -134,20 +134,31 @@ let exprMap: ExprWasm | null = null;
 export function useWasmMap(map: WasmMap | null, compiled: ExprWasm | null = null): void {
   wasmMap = map;
   exprMap = compiled;
+  paths = new WeakMap();
 }
 
 /** Elements per tile: big enough to amortise the tile's bookkeeping, small enough to balance. */
 export const MAP_TILE = 1 << 15;
 
+type Path = 'simd' | 'compiled' | 'js';
+/** Each pass's path, decided once per args object (the stream asks for its cost, then runs it). */
+let paths = new WeakMap<MapArgs, Path>();
+
+function pathOf(args: MapArgs): Path {
+  let path = paths.get(args);
+  if (path === undefined) {
+    path = wasmMap !== null && wasmMap.covers(args) ? 'simd' : exprMap !== null && exprMap.covers(args) ? 'compiled' : 'js';
+    paths.set(args, path);
+  }
+  return path;
+}
+
 export const mapKernel: Kernel<MapArgs> = {
   run(args, start, end) {
     const n = args.shape.reduce((x, y) => x * y, 1);
-    if (wasmMap !== null && wasmMap.covers(args)) {
-      wasmMap.run(args, start * MAP_TILE, Math.min(end * MAP_TILE, n));
-      return;
-    }
-    if (exprMap !== null && exprMap.covers(args)) {
-      exprMap.run(args, start * MAP_TILE, Math.min(end * MAP_TILE, n));
+    const path = pathOf(args);
+    if (path !== 'js') {
+      (path === 'simd' ? (wasmMap as WasmMap) : (exprMap as ExprWasm)).run(args, start * MAP_TILE, Math.min(end * MAP_TILE, n));
       return;
     }
     const key = keyOf(args);
@@ -170,8 +181,8 @@ const transcendental = new Map<string, boolean>();
  * ≈ 8 ns more per element when exp, log, tanh or pow runs.
  */
 function elementCost(args: MapArgs): number {
-  if (wasmMap !== null && wasmMap.covers(args)) return 0.1 * (args.inputs.length + 1);
-  if (exprMap !== null && exprMap.covers(args)) return 0.25 * (args.inputs.length + 1);
+  const path = pathOf(args);
+  if (path !== 'js') return (path === 'simd' ? 0.1 : 0.25) * (args.inputs.length + 1);
   const code = `${args.body ?? ''}${args.expr}`;
   let heavy = transcendental.get(code);
   if (heavy === undefined) {

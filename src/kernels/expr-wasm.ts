@@ -319,7 +319,16 @@ export interface ExprWasm {
 /** This thread's compiler of map passes into WebAssembly over `heap`. */
 export function exprWasm(heap: WasmMemory): ExprWasm {
   const compiled = new Map<string, RunFn | null>();
+  // The stream asks whether a pass is covered, then runs its tiles: look its function up once.
+  const byArgs = new WeakMap<MapArgs, RunFn | null>();
   const fnFor = (args: MapArgs): RunFn | null => {
+    const known = byArgs.get(args);
+    if (known !== undefined) return known;
+    const fn = lookUp(args);
+    byArgs.set(args, fn);
+    return fn;
+  };
+  const lookUp = (args: MapArgs): RunFn | null => {
     if (!args.heap) return null;
     const out = elemOf(args.out);
     const inputs = args.inputs.map(elemOf);

@@ -13,6 +13,8 @@ import {
   ones,
   randn,
   runtimeStats,
+  setInlineLimit,
+  setLaneLimit,
   setNumThreads,
   ShapeError,
   synchronize,
@@ -55,6 +57,8 @@ const AT_CALL: [string, () => unknown, ErrorClass, RegExp][] = [
   ['backward from a non-scalar', () => x().requiresGrad_().mul(2).backward(), AutogradError, /^backward: got an output of shape \[2, 3\]/],
   ['zero threads', () => setNumThreads(0), ValueError, /^setNumThreads: got 0, expected an integer from 1 to 1024/],
   ['a fractional thread count', () => setNumThreads(1.5), ValueError, /^setNumThreads: got 1\.5/],
+  ['a negative inline limit', () => setInlineLimit(-1), ValueError, /^setInlineLimit: got -1, expected a non-negative number of nanoseconds/],
+  ['a NaN lane limit', () => setLaneLimit(NaN), ValueError, /^setLaneLimit: got NaN, expected a non-negative number of nanoseconds/],
 ];
 
 describe('bad input found at call time', () => {

@@ -1,6 +1,9 @@
 // Elementwise kernels: one table of scalar expressions, each compiled into its own loop.
-// One generic loop calling f(x, y) per element goes megamorphic and runs ~7× slower on Node 20,
-// so every (expression, dtypes) pair gets a function of its own, built once per thread.
+// A pass over the tensor heap runs, where it can, in a WebAssembly SIMD loop (elementwise-wasm.ts)
+// or in WebAssembly compiled from its expression (expr-wasm.ts); both give this file's bits.
+// Otherwise it runs in JavaScript: one generic loop calling f(x, y) per element goes megamorphic
+// and runs ~7× slower on Node 20, so every (expression, dtypes) pair gets a function of its own,
+// built once per thread.
 // Nothing in src/kernels may import tensor, ops, graph or runtime.
 import type { WasmMap } from './elementwise-wasm.js';
 import type { ExprWasm } from './expr-wasm.js';
@@ -128,7 +131,7 @@ function keyOf(args: MapArgs): string {
 /** The WASM loops for float32 passes on the heap, when this thread has them (configureKernels). */
 let wasmMap: WasmMap | null = null;
 
-/** Passes compiled from their expression into WebAssembly (scalar float64, JavaScript's bits). */
+/** Passes compiled from their expression into WebAssembly (float64 as JavaScript computes). */
 let exprMap: ExprWasm | null = null;
 
 export function useWasmMap(map: WasmMap | null, compiled: ExprWasm | null = null): void {

@@ -1,6 +1,8 @@
-// The stream: an in-order queue of kernel launches. Small launches run inline on the main thread;
-// large ones are cut into tiles for the pool. In-order execution makes in-place ops and optimizer
-// updates safe without dependency tracking; reads are the only await.
+// The stream: an in-order queue of kernel launches. Small launches run inline on the main thread,
+// medium ones on the lane (the main thread and helper threads at once, lane.ts), and large ones
+// are cut into tiles for the pool while the main thread returns to the event loop. In-order
+// execution makes in-place ops and optimizer updates safe without dependency tracking; reads are
+// the only await.
 import { DeviceError, IndexError, ValueError } from '../errors.js';
 import { kernelOf, runKernel, type KernelTask } from '../kernels/index.js';
 import type { Storage } from '../storage.js';

@@ -172,38 +172,22 @@ function createKernel(variant: MatmulVariant, memory: WasmMemory): WasmMatmulKer
   }
 
   /**
-   * Packs rows [i0, i0+mc) × k [p0, p0+kc) of A into 4-row panels at aPack. On the heap, straight
-   * from A when its rows or columns are contiguous; otherwise the raw block is staged first, with
-   * one memcpy per contiguous run.
+   * Packs `count` lines × kc steps starting at src[origin] into w-wide panels at `dst`: A's rows
+   * (w = MR) or B's columns (w = NR), each walked along k. On the heap, straight from src when its
+   * lines or its steps are contiguous; otherwise the raw block is staged first, one memcpy per
+   * contiguous run. Every route gives the same panels.
    */
-  function packA(a: Float32Array, onHeap: boolean, base: number, rs: number, cs: number, mc: number, p0: number, kc: number): void {
-    const origin = base + p0 * cs;
-    if (onHeap && cs === 1) return wasm.packLineMajor(a.byteOffset + origin * 4, rs, aPack * 4, mc, kc, MR);
-    if (onHeap && rs === 1) return wasm.packStepMajor(a.byteOffset + origin * 4, cs, aPack * 4, mc, kc, MR);
-    if (cs === 1 || rs !== 1) {
-      // line-major: stage[i·kc + p]
-      for (let i = 0; i < mc; i++) copyRun(a, origin + i * rs, cs, kc, stage + i * kc);
-      wasm.packLineMajor(stage * 4, kc, aPack * 4, mc, kc, MR);
+  function pack(src: Float32Array, onHeap: boolean, origin: number, lineStride: number, stepStride: number, count: number, kc: number, w: number, dst: number): void {
+    if (onHeap && stepStride === 1) return wasm.packLineMajor(src.byteOffset + origin * 4, lineStride, dst * 4, count, kc, w);
+    if (onHeap && lineStride === 1) return wasm.packStepMajor(src.byteOffset + origin * 4, stepStride, dst * 4, count, kc, w);
+    if (stepStride === 1 || lineStride !== 1) {
+      // line-major: stage[l·kc + p]
+      for (let l = 0; l < count; l++) copyRun(src, origin + l * lineStride, stepStride, kc, stage + l * kc);
+      wasm.packLineMajor(stage * 4, kc, dst * 4, count, kc, w);
     } else {
-      // step-major: stage[p·mc + i]
-      for (let p = 0; p < kc; p++) copyRun(a, origin + p * cs, 1, mc, stage + p * mc);
-      wasm.packStepMajor(stage * 4, mc, aPack * 4, mc, kc, MR);
-    }
-  }
-
-  /** Packs k [p0, p0+kc) × columns [j0, j0+nc) of B into 8-column strips at `dst`, as packA does. */
-  function packB(b: Float32Array, onHeap: boolean, base: number, rs: number, cs: number, p0: number, kc: number, nc: number, dst: number): void {
-    const origin = base + p0 * rs;
-    if (onHeap && cs === 1) return wasm.packStepMajor(b.byteOffset + origin * 4, rs, dst * 4, nc, kc, NR);
-    if (onHeap && rs === 1) return wasm.packLineMajor(b.byteOffset + origin * 4, cs, dst * 4, nc, kc, NR);
-    if (cs === 1 || rs !== 1) {
-      // step-major: stage[p·nc + j]
-      for (let p = 0; p < kc; p++) copyRun(b, origin + p * rs, cs, nc, stage + p * nc);
-      wasm.packStepMajor(stage * 4, nc, dst * 4, nc, kc, NR);
-    } else {
-      // line-major: stage[j·kc + p]
-      for (let j = 0; j < nc; j++) copyRun(b, origin + j * cs, 1, kc, stage + j * kc);
-      wasm.packLineMajor(stage * 4, kc, dst * 4, nc, kc, NR);
+      // step-major: stage[p·count + l]
+      for (let p = 0; p < kc; p++) copyRun(src, origin + p * stepStride, 1, count, stage + p * count);
+      wasm.packStepMajor(stage * 4, count, dst * 4, count, kc, w);
     }
   }
 
@@ -252,7 +236,8 @@ function createKernel(variant: MatmulVariant, memory: WasmMemory): WasmMatmulKer
         if (bBase !== packedBBase || colBlock !== packedBCol) {
           for (let p0 = 0; p0 < k; p0 += KC) {
             const kc = Math.min(KC, k - p0);
-            packB(b, onHeap, bBase + j0 * args.bColStride, args.bRowStride, args.bColStride, p0, kc, nc, bPack + p0 * ncPad);
+            // B's lines are its columns j0…, its steps the rows p0… of k.
+            pack(b, onHeap, bBase + j0 * args.bColStride + p0 * args.bRowStride, args.bColStride, args.bRowStride, nc, kc, NR, bPack + p0 * ncPad);
           }
           packedBBase = bBase;
           packedBCol = colBlock;
@@ -261,7 +246,7 @@ function createKernel(variant: MatmulVariant, memory: WasmMemory): WasmMatmulKer
         heap.fill(0, cTile, cTile + mcPad * ncPad);
         for (let p0 = 0; p0 < k; p0 += KC) {
           const kc = Math.min(KC, k - p0);
-          packA(a, onHeap, aBase + i0 * args.aRowStride, args.aRowStride, args.aColStride, mc, p0, kc);
+          pack(a, onHeap, aBase + i0 * args.aRowStride + p0 * args.aColStride, args.aRowStride, args.aColStride, mc, kc, MR, aPack);
           wasm.gemmBlock(aPack * 4, (bPack + p0 * ncPad) * 4, cTile * 4, ncPad, mcPad, ncPad, kc);
         }
         if (onHeap) {

@@ -5,11 +5,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { BINARY, MAP_TILE, mapKernel, UNARY, useWasmMap, type MapArgs } from '../../src/kernels/elementwise.js';
 import { loadMapWasm } from '../../src/kernels/elementwise-wasm.js';
+import { exprWasm } from '../../src/kernels/expr-wasm.js';
 import { heapMemory } from '../../src/heap.js';
 import { Storage } from '../../src/storage.js';
 
 const wasm = loadMapWasm(heapMemory()!)!;
-afterAll(() => useWasmMap(wasm));
+// Later tests in this worker get both WASM paths back, as configureKernels sets them.
+afterAll(() => useWasmMap(wasm, exprWasm(heapMemory()!)));
 
 /** Values that find rounding and sign differences: ±0, ±∞, NaN, subnormals, huge and tiny. */
 const SPECIAL = [0, -0, Infinity, -Infinity, NaN, 1e-45, -1e-40, 3.4e38, -3.4e38, 1, -1, 0.1, 2.5, -7.25];

@@ -13,4 +13,5 @@ function run(script: string, args: string[]): void {
 export default function setup(): void {
   run('node_modules/typescript/bin/tsc', ['-b']);
   run('src/kernels/wasm/build.mjs', []);
+  run('native/build.mjs', []);
 }

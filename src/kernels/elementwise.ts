@@ -6,6 +6,7 @@
 // built once per thread.
 // Nothing in src/kernels may import tensor, ops, graph or runtime.
 import type { WasmMap } from './elementwise-wasm.js';
+import { SPECIAL } from './special.js';
 import type { ExprWasm } from './expr-wasm.js';
 import type { DataArray, Kernel } from './types.js';
 
@@ -28,6 +29,20 @@ export const UNARY = {
   powScalar: 'Math.pow(a, p0)',
   toBool: 'a !== 0',
   logicalNot: 'a === 0',
+  sin: 'Math.sin(a)',
+  cos: 'Math.cos(a)',
+  erf: '$special.erf(a)',
+  floor: 'Math.floor(a)',
+  ceil: 'Math.ceil(a)',
+  round: '$special.roundHalfEven(a)',
+  trunc: 'Math.trunc(a)',
+  log1p: 'Math.log1p(a)',
+  expm1: 'Math.expm1(a)',
+  rsqrt: '1 / Math.sqrt(a)',
+  reciprocal: '1 / a',
+  isnan: 'a !== a',
+  isinf: 'a === Infinity || a === -Infinity',
+  isfinite: 'a - a === 0', // ±∞ − ±∞ and NaN − NaN are NaN; every finite a gives 0
 } as const;
 
 export const BINARY = {
@@ -119,7 +134,8 @@ function compile(args: MapArgs): MapFn {
       const stop = Math.min(end, $i + inner - col);
       for (; $i < stop; $i++) { ${stridedRead} ${body} out[outP] = ${value}; outP += outI; }
     }`;
-  return new Function('args', 'start', 'end', src) as MapFn;
+  // $special (erf, round half to even) is the one name from outside the loop an expression may use.
+  return new Function('$special', `return function (args, start, end) {${src}}`)(SPECIAL) as MapFn;
 }
 
 function keyOf(args: MapArgs): string {
@@ -189,7 +205,7 @@ function elementCost(args: MapArgs): number {
   const code = `${args.body ?? ''}${args.expr}`;
   let heavy = transcendental.get(code);
   if (heavy === undefined) {
-    heavy = /Math\.(exp|log|tanh|pow)/.test(code);
+    heavy = /Math\.(exp|log|tanh|pow|sin|cos|expm1|log1p)|\$special\.erf/.test(code);
     transcendental.set(code, heavy);
   }
   return 0.7 * (args.inputs.length + 1) + (heavy ? 8 : 0);

@@ -5,7 +5,7 @@ import { isFloat, promote } from '../dtype.js';
 import { DTypeError, ValueError } from '../errors.js';
 import { checkSameShapes, defineOp, floating, launchMap, predicate, promoted, type GradFn, type Meta, type OpDef } from './define.js';
 
-function mapOp<A = Record<string, never>>(
+export function mapOp<A = Record<string, never>>(
   name: string,
   arity: number,
   expr: string | ((attrs: A) => string),
@@ -26,15 +26,15 @@ function mapOp<A = Record<string, never>>(
   });
 }
 
-const same = (op: string) => (inputs: Meta[]): Meta => ({ shape: checkSameShapes(op, inputs), dtype: inputs[0].dtype });
+export const same = (op: string) => (inputs: Meta[]): Meta => ({ shape: checkSameShapes(op, inputs), dtype: inputs[0].dtype });
 
 export const neg = mapOp('neg', 1, UNARY.neg, same('neg'), (g) => [g.neg()], 'none');
 export const exp = mapOp('exp', 1, UNARY.exp, floating('exp'), (g, _, out) => [g.mul(out)], 'output');
 export const log = mapOp('log', 1, UNARY.log, floating('log'), (g, [a]) => [g.div(a)]);
 export const sqrt = mapOp('sqrt', 1, UNARY.sqrt, floating('sqrt'), (g, _, out) => [g.div(out.mul(2))], 'output'); // d√a = 1/(2√a)
 export const abs = mapOp('abs', 1, UNARY.abs, same('abs'), (g, [a]) => [g.mul(a.sign())]);
-// The derivative is zero almost everywhere and undefined at 0: declared, so a path through it is flagged.
-export const sign = mapOp('sign', 1, UNARY.sign, same('sign'), null);
+// The derivative is zero almost everywhere (and taken as 0 at the jump, as PyTorch does).
+export const sign = mapOp('sign', 1, UNARY.sign, same('sign'), (g) => [g.zerosLike()], 'none');
 export const tanh = mapOp('tanh', 1, UNARY.tanh, floating('tanh'), (g, _, out) => [g.mul(out.mul(out).neg().add(1))], 'output'); // 1 − tanh²
 export const sigmoid = mapOp('sigmoid', 1, UNARY.sigmoid, floating('sigmoid'), (g, _, out) => [g.mul(out.mul(out.neg().add(1)))], 'output'); // σ(1 − σ)
 export const relu = mapOp('relu', 1, UNARY.relu, same('relu'), (g, [a]) => [g.mul(a.gt(0))]);

@@ -94,6 +94,21 @@ export abstract class TensorOps<T extends TensorOps<T>> {
   sigmoid(): T { return this.applyOp(OPS.sigmoid, [this.self()], {}); }
   relu(): T { return this.applyOp(OPS.relu, [this.self()], {}); }
   logicalNot(): T { return this.applyOp(OPS.logicalNot, [this.self()], {}); }
+  sin(): T { return this.applyOp(OPS.sin, [this.self()], {}); }
+  cos(): T { return this.applyOp(OPS.cos, [this.self()], {}); }
+  erf(): T { return this.applyOp(OPS.erf, [this.self()], {}); }
+  floor(): T { return this.applyOp(OPS.floor, [this.self()], {}); }
+  ceil(): T { return this.applyOp(OPS.ceil, [this.self()], {}); }
+  round(): T { return this.applyOp(OPS.round, [this.self()], {}); }
+  trunc(): T { return this.applyOp(OPS.trunc, [this.self()], {}); }
+  log1p(): T { return this.applyOp(OPS.log1p, [this.self()], {}); }
+  expm1(): T { return this.applyOp(OPS.expm1, [this.self()], {}); }
+  rsqrt(): T { return this.applyOp(OPS.rsqrt, [this.self()], {}); }
+  reciprocal(): T { return this.applyOp(OPS.reciprocal, [this.self()], {}); }
+  square(): T { return this.applyOp(OPS.square, [this.self()], {}); }
+  isnan(): T { return this.applyOp(OPS.isnan, [this.self()], {}); }
+  isinf(): T { return this.applyOp(OPS.isinf, [this.self()], {}); }
+  isfinite(): T { return this.applyOp(OPS.isfinite, [this.self()], {}); }
 
   /** clamp({min: 0}) is the tutorial's ReLU; either bound may be left out. */
   clamp(options: ClampOptions): T {

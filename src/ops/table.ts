@@ -3,6 +3,7 @@
 import * as elementwise from './elementwise.js';
 import * as indexing from './indexing.js';
 import * as linalg from './linalg.js';
+import * as math from './math.js';
 import * as reduce from './reduce.js';
 import * as views from './views.js';
 import type { OpDef } from './define.js';
@@ -56,6 +57,21 @@ export const OPS = {
   indexAdd: indexing.indexAdd,
   gather: indexing.gather,
   scatterAdd: indexing.scatterAdd,
+  sin: math.sin,
+  cos: math.cos,
+  erf: math.erf,
+  floor: math.floor,
+  ceil: math.ceil,
+  round: math.round,
+  trunc: math.trunc,
+  log1p: math.log1p,
+  expm1: math.expm1,
+  rsqrt: math.rsqrt,
+  reciprocal: math.reciprocal,
+  square: math.square,
+  isnan: math.isnan,
+  isinf: math.isinf,
+  isfinite: math.isfinite,
 } satisfies Record<string, OpDef<any>>;
 
 export type OpName = keyof typeof OPS;

@@ -3,6 +3,7 @@
 import { cat, type DType, type OpName, type Tensor } from '../../src/index.js';
 import { binary, LARGE, largeBinary, largeUnary, reduction, unary, type OpCases, type Sample } from './cases.js';
 import * as ref from './reference.js';
+import { OPS_CASES } from './op-cases-ops.js';
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 const bool = (p: boolean) => (p ? 1 : 0);
@@ -23,12 +24,19 @@ const K300_F32 = { atol: 1e-4, rtol: 1e-4 };
 const FLOAT_OTHER = (d: DType): DType => (d === 'float32' ? 'float64' : 'float32');
 
 export const OP_CASES: Record<OpName, OpCases> = {
+  ...OPS_CASES,
   neg: { samples: unary('normal', (x) => x.neg(), (v) => -v), large: largeUnary('normal', (x) => x.neg()) },
   exp: { samples: unary('normal', (x) => x.exp(), Math.exp), large: largeUnary('normal', (x) => x.exp()) },
   log: { samples: unary('positive', (x) => x.log(), Math.log), large: largeUnary('positive', (x) => x.log()) },
   sqrt: { samples: unary('positive', (x) => x.sqrt(), Math.sqrt), large: largeUnary('positive', (x) => x.sqrt()) },
   abs: { samples: unary('nonzero', (x) => x.abs(), Math.abs), large: largeUnary('nonzero', (x) => x.abs()) },
-  sign: { samples: unary('zeros', (x) => x.sign(), Math.sign), large: largeUnary('zeros', (x) => x.sign()) },
+  sign: {
+    samples: [
+      ...unary('nonzero', (x) => x.sign(), Math.sign),
+      { name: 'a matrix with exact zeros (sign 0, gradient 0)', inputs: [{ shape: [3, 4], kind: 'zeros' }], run: ([x]) => x.sign(), ref: ([x]) => ref.map(Math.sign, x), noGradcheck: 'the jump at 0' },
+    ],
+    large: largeUnary('zeros', (x) => x.sign()),
+  },
   tanh: { samples: unary('normal', (x) => x.tanh(), Math.tanh), large: largeUnary('normal', (x) => x.tanh()) },
   sigmoid: { samples: unary('normal', (x) => x.sigmoid(), sigmoid), large: largeUnary('normal', (x) => x.sigmoid()) },
   relu: { samples: unary('nonzero', (x) => x.relu(), (v) => Math.max(v, 0)), large: largeUnary('nonzero', (x) => x.relu()) },

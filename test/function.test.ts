@@ -81,7 +81,7 @@ class MaxWithIndex extends autograd.Function {
     ctx.saveForBackward(index);
     ctx.size = x.shape[0];
     ctx.markNonDifferentiable(index);
-    return [x.max(0), index];
+    return [x.amax(0), index];
   }
 
   static override backward(ctx: FunctionCtx, gMax: Tensor, _gIndex: Tensor): Tensor {

@@ -9,6 +9,8 @@ import { matmulJs } from './matmul.js';
 import { loadMatmulWasm, type MatmulVariant } from './matmul-wasm.js';
 import { randomKernel } from './random.js';
 import { reduceKernel } from './reduce.js';
+import { scanKernel } from './scan.js';
+import { sortKernel } from './sort.js';
 import type { Kernel } from './types.js';
 import type { WasmMemory } from './wasm-module.js';
 
@@ -24,9 +26,11 @@ const KERNELS: Record<string, Kernel<any>> = {
   gather: gatherKernel,
   scatterAdd: scatterAddKernel,
   random: randomKernel,
+  scan: scanKernel,
+  sort: sortKernel,
 };
 
-export type KernelName = 'map' | 'reduce' | 'matmul' | 'indexSelect' | 'indexAdd' | 'gather' | 'scatterAdd' | 'random';
+export type KernelName = 'map' | 'reduce' | 'matmul' | 'indexSelect' | 'indexAdd' | 'gather' | 'scatterAdd' | 'random' | 'scan' | 'sort';
 
 export interface KernelTask {
   kernel: KernelName;

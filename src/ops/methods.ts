@@ -6,6 +6,7 @@ import { fmtShape, ShapeError, ValueError } from '../errors.js';
 import { broadcastShapes, combineSizes, normalizeDim, normalizeDims, numel, sameShape, sizeAt, type Dim, type Size } from '../shape.js';
 import type { OpDef } from './define.js';
 import { OPS } from './table.js';
+import * as E from './everyday.js';
 
 export interface ClampOptions {
   min?: number;
@@ -140,8 +141,35 @@ export abstract class TensorOps<T extends TensorOps<T>> {
   }
 
   sum(dims?: number | readonly number[], keepdim = false): T { return this.reduction(OPS.sum, dims, keepdim); }
-  max(dims?: number | readonly number[], keepdim = false): T { return this.reduction(OPS.max, dims, keepdim); }
-  min(dims?: number | readonly number[], keepdim = false): T { return this.reduction(OPS.min, dims, keepdim); }
+  /** max() is the largest element; max(dim) gives { values, indices }, the gradient going to the index (amax splits ties). */
+  max(): T;
+  max(dim: number, keepdim?: boolean): E.ValuesIndices<T>;
+  max(dim?: number, keepdim = false): T | E.ValuesIndices<T> { return dim === undefined ? this.reduction(OPS.max, undefined, false) : E.extremeWithIndices(this.self(), 'max', dim, keepdim); }
+  min(): T;
+  min(dim: number, keepdim?: boolean): E.ValuesIndices<T>;
+  min(dim?: number, keepdim = false): T | E.ValuesIndices<T> { return dim === undefined ? this.reduction(OPS.min, undefined, false) : E.extremeWithIndices(this.self(), 'min', dim, keepdim); }
+  amax(dims?: number | readonly number[], keepdim = false): T { return this.reduction(OPS.max, dims, keepdim); }
+  amin(dims?: number | readonly number[], keepdim = false): T { return this.reduction(OPS.min, dims, keepdim); }
+  var(dims?: number | readonly number[], options?: E.VarOptions): T { return E.variance(this.self(), 'var', dims, options); }
+  std(dims?: number | readonly number[], options?: E.VarOptions): T { return E.variance(this.self(), 'std', dims, options).sqrt(); }
+  norm(p: number | 'fro' = 2, dims?: number | readonly number[], keepdim = false): T { return E.norm(this.self(), p, dims, keepdim); }
+  prod(dim?: number, keepdim = false): T { return E.prod(this.self(), dim, keepdim); }
+  all(dims?: number | readonly number[], keepdim = false): T { return E.allAny(this.self(), 'all', dims, keepdim); }
+  any(dims?: number | readonly number[], keepdim = false): T { return E.allAny(this.self(), 'any', dims, keepdim); }
+  cumsum(dim: number): T { return E.cumsum(this.self(), dim); }
+  cumprod(dim: number): T { return E.cumprod(this.self(), dim); }
+  argsort(options?: E.SortOptions): T { return E.argsort(this.self(), options); }
+  sort(options?: E.SortOptions): E.ValuesIndices<T> { return E.sort(this.self(), options); }
+  topk(k: number, options?: E.TopkOptions): E.ValuesIndices<T> { return E.topk(this.self(), k, options); }
+  flip(dims: number | readonly number[]): T { return E.flip(this.self(), dims); }
+  slice(dim: number, start?: number | null, end?: number | null, step?: number): T { return E.slice(this.self(), dim, start, end, step); }
+  roll(shifts: number | readonly number[], dims?: number | readonly number[]): T { return E.roll(this.self(), shifts, dims); }
+  chunk(chunks: number, dim = 0): T[] { return E.chunk(this.self(), chunks, dim); }
+  split(sizes: number | readonly number[], dim = 0): T[] { return E.split(this.self(), sizes, dim); }
+  tril(diagonal = 0): T { return E.triangle(this.self(), 'tril', diagonal); }
+  triu(diagonal = 0): T { return E.triangle(this.self(), 'triu', diagonal); }
+  repeat(...sizes: (number | readonly number[])[]): T { return E.repeat(this.self(), (Array.isArray(sizes[0]) ? sizes[0] : sizes) as number[]); }
+  outer(other: T): T { return E.outer(this.self(), this.lift('outer', other)); }
   argmax(dim?: number, keepdim = false): T { return this.reduction(OPS.argmax, dim, keepdim); }
   argmin(dim?: number, keepdim = false): T { return this.reduction(OPS.argmin, dim, keepdim); }
 
@@ -160,14 +188,14 @@ export abstract class TensorOps<T extends TensorOps<T>> {
    */
   logsumexp(dims?: number | readonly number[], keepdim = false): T {
     const all = this.reducedDims('logsumexp', dims);
-    const max = this.max(all, true);
+    const max = this.amax(all, true);
     const m = max.where(max.abs().lt(Infinity), 0);
     const out = this.sub(m).exp().sum(all, true).log().add(m);
     return keepdim ? out : out.squeezeDims(all);
   }
 
   softmax(dim: number): T {
-    const e = this.sub(this.max(dim, true)).exp();
+    const e = this.sub(this.amax(dim, true)).exp();
     return e.div(e.sum(dim, true));
   }
 

@@ -3,8 +3,11 @@
 import * as elementwise from './elementwise.js';
 import * as indexing from './indexing.js';
 import * as linalg from './linalg.js';
+import * as layout from './layout.js';
 import * as math from './math.js';
 import * as reduce from './reduce.js';
+import * as scan from './scan.js';
+import * as sort from './sort.js';
 import * as views from './views.js';
 import type { OpDef } from './define.js';
 
@@ -72,6 +75,11 @@ export const OPS = {
   isnan: math.isnan,
   isinf: math.isinf,
   isfinite: math.isfinite,
+  cumsum: scan.cumsum,
+  linearScan: scan.linearScan,
+  argsort: sort.argsort,
+  flip: layout.flip,
+  slice: layout.slice,
 } satisfies Record<string, OpDef<any>>;
 
 export type OpName = keyof typeof OPS;

@@ -113,17 +113,17 @@ export const OP_CASES: Record<OpName, OpCases> = {
   },
   max: {
     samples: [
-      ...reduction('normal', (x, d, k) => x.max(d, k), ref.maxOf),
-      { name: 'dim 1 of a matrix with ties', inputs: [{ shape: [3, 5], kind: 'ties' }], run: ([x]) => x.max(1), ref: ([x]) => ref.reduce(x, [1], false, ref.maxOf), noGradcheck: 'three-way ties have no derivative' },
-      { name: 'a row holding NaN (NaN wins)', inputs: [{ shape: [2, 3], values: [1, NaN, 3, 4, 5, 6] }], run: ([x]) => x.max(1), ref: ([x]) => ref.reduce(x, [1], false, ref.maxOf), noGradcheck: 'NaN' },
+      ...reduction('normal', (x, d, k) => x.amax(d, k), ref.maxOf),
+      { name: 'dim 1 of a matrix with ties', inputs: [{ shape: [3, 5], kind: 'ties' }], run: ([x]) => x.amax(1), ref: ([x]) => ref.reduce(x, [1], false, ref.maxOf), noGradcheck: 'three-way ties have no derivative' },
+      { name: 'a row holding NaN (NaN wins)', inputs: [{ shape: [2, 3], values: [1, NaN, 3, 4, 5, 6] }], run: ([x]) => x.amax(1), ref: ([x]) => ref.reduce(x, [1], false, ref.maxOf), noGradcheck: 'NaN' },
     ],
-    large: { inputs: [{ shape: LARGE, layout: 'transposed' }], run: ([x]) => x.max(1) },
+    large: { inputs: [{ shape: LARGE, layout: 'transposed' }], run: ([x]) => x.amax(1) },
   },
   min: {
     samples: [
-      ...reduction('normal', (x, d, k) => x.min(d, k), ref.minOf),
-      { name: 'dim 0 of a matrix with ties', inputs: [{ shape: [5, 3], kind: 'ties' }], run: ([x]) => x.min(0), ref: ([x]) => ref.reduce(x, [0], false, ref.minOf), noGradcheck: 'three-way ties have no derivative' },
-      { name: 'a row holding NaN (NaN wins)', inputs: [{ shape: [2, 3], values: [1, NaN, 3, 4, 5, 6] }], run: ([x]) => x.min(1), ref: ([x]) => ref.reduce(x, [1], false, ref.minOf), noGradcheck: 'NaN' },
+      ...reduction('normal', (x, d, k) => x.amin(d, k), ref.minOf),
+      { name: 'dim 0 of a matrix with ties', inputs: [{ shape: [5, 3], kind: 'ties' }], run: ([x]) => x.amin(0), ref: ([x]) => ref.reduce(x, [0], false, ref.minOf), noGradcheck: 'three-way ties have no derivative' },
+      { name: 'a row holding NaN (NaN wins)', inputs: [{ shape: [2, 3], values: [1, NaN, 3, 4, 5, 6] }], run: ([x]) => x.amin(1), ref: ([x]) => ref.reduce(x, [1], false, ref.minOf), noGradcheck: 'NaN' },
     ],
     large: { inputs: [{ shape: LARGE }], run: ([x]) => x.min() },
   },

@@ -175,7 +175,8 @@ function reduction(method: 'sum' | 'max' | 'min'): OpSpec {
   const fold = method === 'sum' ? ref.sumOf : method === 'max' ? ref.maxOf : ref.minOf;
   return {
     call: fc.tuple(inputArb(), dimsArb, fc.boolean()).map(([a, dims, keepdim]) => ({ inputs: [a], args: { dims, keepdim } })),
-    run: ([a], { dims, keepdim }) => a[method](dims as Dims, keepdim),
+    // max(dims)/min(dims) over several dims are amax/amin (max(dim) gives values and indices).
+    run: ([a], { dims, keepdim }) => a[method === 'sum' ? 'sum' : method === 'max' ? 'amax' : 'amin'](dims as Dims, keepdim),
     ref: ([a], [d], { dims, keepdim }) => {
       const list = dimsOf(dims, a.shape.length);
       if (method !== 'sum' && list.some((i) => a.shape[i] === 0)) invalid('empty reduction');

@@ -4,6 +4,7 @@
 import { stack, type Tensor } from '../../src/index.js';
 import { reduction, type Sample } from './cases.js';
 import * as ref from './reference.js';
+import { OPS_COMPOSITE_CASES } from './composite-cases-ops.js';
 
 const mean = (v: number[]) => ref.sumOf(v) / v.length;
 const lse = (v: number[]) => Math.log(ref.sumOf(v.map(Math.exp)));
@@ -16,6 +17,7 @@ const mm = (name: string, a: Sample['inputs'][0], b: Sample['inputs'][0], run: (
 });
 
 export const COMPOSITE_CASES: Record<string, Sample[]> = {
+  ...OPS_COMPOSITE_CASES,
   mean: reduction('normal', (x, d, k) => x.mean(d, k), mean),
   logsumexp: [
     ...reduction('normal', (x, d, k) => x.logsumexp(d, k), lse),

@@ -143,6 +143,13 @@ export function manualSeed(seed: number): void {
   generator.offset = 0;
 }
 
+/** Reserves n elements of the generator's stream: the seed and counter a random kernel starts from. */
+export function reserveDraws(n: number): { seed: number; counter: number } {
+  const at = { seed: generator.seed, counter: generator.offset };
+  generator.offset += n;
+  return at;
+}
+
 function draw(op: string, kind: RandomArgs['kind'], shape: number | readonly number[], p0: number, p1: number, options?: TensorOptions): Tensor {
   const dtype = options?.dtype === undefined ? 'float32' : checkDType(options.dtype, op);
   if (!isFloat(dtype)) throw new ValueError(`${op}: got dtype ${dtype}, expected float32 or float64`);

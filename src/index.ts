@@ -9,6 +9,8 @@ import { DeviceError } from './errors.js';
 export { Tensor, isTensor } from './tensor.js';
 export { tensor, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye, rand, randn, randLike, randnLike, manualSeed, type TensorOptions } from './creation.js';
 export { cat, stack, where, type ClampOptions } from './ops/methods.js';
+export { randint, normal, bernoulli, multinomial, type MultinomialOptions } from './random.js';
+export type { ValuesIndices, VarOptions, SortOptions, TopkOptions } from './ops/everyday.js';
 export { OPS, type OpName } from './ops/table.js';
 export type { OpDef, Meta } from './ops/define.js';
 export { DTYPES, type DType } from './dtype.js';

@@ -11,6 +11,7 @@ import type { Buf, OpDef } from './ops/define.js';
 import { TensorOps, type ClampOptions } from './ops/methods.js';
 import { OPS } from './ops/table.js';
 import { viewStrides } from './ops/views.js';
+import * as masked from './ops/masked.js';
 import { stream } from './runtime/stream.js';
 import { contiguousStrides, forEachOffset, isContiguous, numel, sameShape, type Dim } from './shape.js';
 import { Storage, trackTensor } from './storage.js';
@@ -159,6 +160,11 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
     return this.writeInPlace(OPS.fullLike, [this], { value });
   }
   zero_(): this { return this.fill_(0); }
+  /** The elements where mask is true, 1-D; waits for the mask's values (its size depends on them). */
+  maskedSelect(mask: Tensor): Promise<Tensor> { return masked.maskedSelect(this, mask); }
+  /** x[mask] for a bool mask over the leading dims: [count, ...rest]; waits for the mask's values. */
+  booleanMask(mask: Tensor): Promise<Tensor> { return masked.booleanMask(this, mask); }
+  nonzero(): Promise<Tensor> { return masked.nonzero(this); }
   /** Copies src (broadcast, cast to this dtype) into this tensor; the old values get no gradient. */
   copy_(src: Tensor | number): this { return this.writeInPlace(OPS.cast, [src], { dtype: this.dtype }); }
 

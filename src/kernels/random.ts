@@ -1,7 +1,7 @@
 // Counter-based random numbers (Philox4x32-10, Salmon et al. 2011): element i of a draw is a
 // pure function of (seed, counter + i), so any split across threads gives the same stream.
 // Nothing in src/kernels may import tensor, ops, graph or runtime.
-import type { FloatArray, Kernel } from './types.js';
+import type { DataArray, Kernel } from './types.js';
 
 const M0 = 0xd2511f53;
 const M1 = 0xcd9e8d57;
@@ -38,12 +38,13 @@ export function philox(k0: number, k1: number, c0: number, c1: number, out: Uint
 const TWO_32 = 4294967296;
 
 /**
- * out[i] = a draw for counter + i: uniform in [p0, p1), or normal with mean p0 and std p1
- * (Box–Muller on two words: z = √(−2 ln u₁)·cos(2π u₂), u₁ ∈ (0, 1]).
+ * out[i] = a draw for counter + i: uniform in [p0, p1), normal with mean p0 and std p1
+ * (Box–Muller on two words: z = √(−2 ln u₁)·cos(2π u₂), u₁ ∈ (0, 1]), or an integer in
+ * [p0, p1) (p0 + ⌊(p1 − p0)·u⌋ from the same 53-bit u < 1, so never p1).
  */
 export interface RandomArgs {
-  out: FloatArray;
-  kind: 'uniform' | 'normal';
+  out: DataArray;
+  kind: 'uniform' | 'normal' | 'integer';
   seed: number;
   counter: number;
   p0: number;
@@ -65,6 +66,9 @@ export const randomKernel: Kernel<RandomArgs> = {
         // 53 random bits, so float64 draws are as fine as they can be; float32 rounds them.
         const u = ((words[0] >>> 5) * 67108864 + (words[1] >>> 6)) / 9007199254740992;
         a.out[i] = a.p0 + (a.p1 - a.p0) * u;
+      } else if (a.kind === 'integer') {
+        const u = ((words[0] >>> 5) * 67108864 + (words[1] >>> 6)) / 9007199254740992;
+        a.out[i] = a.p0 + Math.floor((a.p1 - a.p0) * u);
       } else {
         const u1 = (words[0] + 1) / TWO_32;
         const u2 = words[1] / TWO_32;

@@ -6,6 +6,8 @@ import type { Tensor } from '../tensor.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
+export * from './functional-ops.js';
+
 function reduce(op: string, loss: Tensor, reduction: Reduction): Tensor {
   if (reduction === 'mean') return loss.mean();
   if (reduction === 'sum') return loss.sum();
@@ -23,12 +25,6 @@ function sameShapes(op: string, a: Tensor, b: Tensor): void {
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const y = x.matmul(weight.t());
   return bias === undefined || bias === null ? y : y.add(bias);
-}
-
-/** GELU, tanh form: ½x(1 + tanh(√(2/π)(x + 0.044715x³))); within ≈ 1e-3 of the erf form. */
-export function gelu(x: Tensor): Tensor {
-  const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
-  return x.mul(inner.tanh().add(1)).mul(0.5);
 }
 
 /**
@@ -78,36 +74,69 @@ function checkClassTarget(op: string, input: Tensor, target: Tensor): void {
   }
 }
 
-/** −logp[target] per sample, along the class dim (1, or 0 for a single sample). */
-function pickedNll(logp: Tensor, target: Tensor): Tensor {
+/** −logp[target] per sample, along the class dim (1, or 0 for a single sample); 0 where target is ignoreIndex. */
+function pickedNll(logp: Tensor, target: Tensor, keep: Tensor | null): Tensor {
   const classDim = logp.ndim === 1 ? 0 : 1;
-  return logp.gather(classDim, target.unsqueeze(classDim)).squeeze(classDim).neg();
+  const safe = keep === null ? target : target.where(keep, 0);
+  const nll = logp.gather(classDim, safe.unsqueeze(classDim)).squeeze(classDim).neg();
+  return keep === null ? nll : nll.where(keep, 0);
+}
+
+/** Which targets count (null: all), for PyTorch's ignoreIndex (default −100). */
+function kept(op: string, target: Tensor, ignoreIndex: number): Tensor | null {
+  if (typeof ignoreIndex !== 'number' || !Number.isInteger(ignoreIndex)) throw new ValueError(`${op}: got ignoreIndex ${String(ignoreIndex)}, expected an integer`);
+  return target.ne(ignoreIndex);
+}
+
+/** 'mean' over the targets that count: Σ loss / (count not ignored), NaN when every one is ignored (as PyTorch). */
+function reduceKept(op: string, loss: Tensor, keep: Tensor | null, reduction: Reduction): Tensor {
+  if (reduction !== 'mean' || keep === null) return reduce(op, loss, reduction);
+  return loss.sum().div(keep.sum().to(loss.dtype));
+}
+
+export interface NllLossOptions extends LossOptions {
+  /** Targets equal to it add nothing to the loss or the mean's count. */
+  ignoreIndex?: number;
 }
 
 /** The negative log-likelihood of int32 class targets under log-probabilities [N, C, …]. */
-export function nllLoss(logProbs: Tensor, target: Tensor, { reduction = 'mean' }: LossOptions = {}): Tensor {
+export function nllLoss(logProbs: Tensor, target: Tensor, { reduction = 'mean', ignoreIndex = -100 }: NllLossOptions = {}): Tensor {
   checkClassTarget('nllLoss', logProbs, target);
-  return reduce('nllLoss', pickedNll(logProbs, target), reduction);
+  const keep = kept('nllLoss', target, ignoreIndex);
+  return reduceKept('nllLoss', pickedNll(logProbs, target, keep), keep, reduction);
 }
 
-export interface CrossEntropyOptions extends LossOptions {
+export interface CrossEntropyOptions extends NllLossOptions {
   /**
    * ε: the target becomes (1 − ε)·one-hot + ε/C, so the loss is (1 − ε)·nll + ε·mean over classes of −logp.
    */
   labelSmoothing?: number;
 }
 
-/** Softmax cross-entropy of logits [N, C, …] against int32 class targets [N, …]. */
-export function crossEntropy(logits: Tensor, target: Tensor, { reduction = 'mean', labelSmoothing = 0 }: CrossEntropyOptions = {}): Tensor {
-  checkClassTarget('crossEntropy', logits, target);
+/**
+ * Softmax cross-entropy of logits [N, C, …] against int32 class targets [N, …], or against
+ * class probabilities of the logits' shape (float targets): −Σ_c target_c·logp_c per sample.
+ */
+export function crossEntropy(logits: Tensor, target: Tensor, { reduction = 'mean', labelSmoothing = 0, ignoreIndex = -100 }: CrossEntropyOptions = {}): Tensor {
   if (typeof labelSmoothing !== 'number' || !(labelSmoothing >= 0 && labelSmoothing <= 1)) {
     throw new ValueError(`crossEntropy: got labelSmoothing ${String(labelSmoothing)}, expected a number in [0, 1]`);
   }
   const classDim = logits.ndim === 1 ? 0 : 1;
+  if (target.dtype === 'float32' || target.dtype === 'float64') {
+    sameShapes('crossEntropy', logits, target);
+    const classes = logits.shape[classDim];
+    const soft = labelSmoothing > 0 ? target.mul(1 - labelSmoothing).add(labelSmoothing / classes) : target;
+    return reduce('crossEntropy', soft.mul(logits.logSoftmax(classDim)).sum(classDim).neg(), reduction);
+  }
+  checkClassTarget('crossEntropy', logits, target);
+  const keep = kept('crossEntropy', target, ignoreIndex);
   const logp = logits.logSoftmax(classDim);
-  let loss = pickedNll(logp, target);
-  if (labelSmoothing > 0) loss = loss.mul(1 - labelSmoothing).add(logp.mean(classDim).neg().mul(labelSmoothing));
-  return reduce('crossEntropy', loss, reduction);
+  let loss = pickedNll(logp, target, keep);
+  if (labelSmoothing > 0) {
+    const smooth = logp.mean(classDim).neg();
+    loss = loss.mul(1 - labelSmoothing).add((keep === null ? smooth : smooth.where(keep, 0)).mul(labelSmoothing));
+  }
+  return reduceKept('crossEntropy', loss, keep, reduction);
 }
 
 /**

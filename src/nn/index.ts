@@ -1,6 +1,8 @@
 // nn: modules, layers, losses and initialisation, as torch.nn.
 export { Module, Parameter, isParameter, StateDictError, type StateDict, type LoadStateDictOptions, type LoadStateDictResult } from './module.js';
 export { Linear, Sequential, ReLU, Tanh, Sigmoid, GELU, Dropout, LayerNorm, Embedding, type LinearOptions, type LayerNormOptions } from './layers.js';
-export { mseLoss, crossEntropy, nllLoss, binaryCrossEntropyWithLogits, type Reduction, type LossOptions, type CrossEntropyOptions } from './functional.js';
+export { Flatten, Identity, SiLU, LeakyReLU, ELU, Softplus, Hardtanh, LogSigmoid, Softmax, LogSoftmax } from './activations.js';
+export { l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropy, klDiv, type GeluOptions, type KlDivOptions, type PadOptions } from './functional-ops.js';
+export { mseLoss, crossEntropy, nllLoss, binaryCrossEntropyWithLogits, type Reduction, type LossOptions, type CrossEntropyOptions, type NllLossOptions } from './functional.js';
 export * as functional from './functional.js';
 export * as init from './init.js';

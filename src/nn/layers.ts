@@ -95,10 +95,18 @@ export class Sigmoid extends Module {
   }
 }
 
-/** GELU in its tanh form (PyTorch's approximate='tanh'); see functional.gelu. */
+/** GELU: exact (erf) by default, or { approximate: 'tanh' }; see functional.gelu. */
 export class GELU extends Module {
+  readonly approximate: 'none' | 'tanh';
+
+  constructor({ approximate = 'none' }: F.GeluOptions = {}) {
+    super();
+    if (approximate !== 'none' && approximate !== 'tanh') throw new ValueError(`GELU: got approximate ${JSON.stringify(approximate)}, expected 'none' or 'tanh'`);
+    this.approximate = approximate;
+  }
+
   forward(x: Tensor): Tensor {
-    return F.gelu(x);
+    return F.gelu(x, { approximate: this.approximate });
   }
 }
 

@@ -41,7 +41,9 @@ const cases: Case[] = [
   },
   { name: 'binaryCrossEntropyWithLogits stays finite for large logits', run: () => nn.binaryCrossEntropyWithLogits(tensor([100, -100]), tensor([0, 1]), { reduction: 'none' }), expected: [100, 100] },
   // 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))) at x = 1
-  { name: 'gelu uses the tanh form', run: () => nn.functional.gelu(tensor([1, 0])), expected: [0.5 * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * 1.044715)), 0] },
+  { name: "gelu with approximate 'tanh' uses the tanh form", run: () => nn.functional.gelu(tensor([1, 0]), { approximate: 'tanh' }), expected: [0.5 * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * 1.044715)), 0] },
+  // ½·1·(1 + erf(1/√2)) = Φ(1) = 0.8413447460685429 (PyTorch's gelu(1.))
+  { name: 'gelu is exact (erf) by default', run: () => nn.functional.gelu(tensor([1, 0])), expected: [0.8413447460685429, 0] },
   // mean 2, biased variance 2/3: (x − 2)/√(2/3 + 1e-5)
   { name: 'layerNorm normalises the last dim with the biased variance', run: () => nn.functional.layerNorm(tensor([[1, 2, 3]]), [3]), expected: [-1, 0, 1].map((d) => d / Math.sqrt(2 / 3 + 1e-5)) },
 ];
@@ -69,6 +71,7 @@ describe('losses and functional layers', () => {
     ['crossEntropy over [N, C, d]', () => [(a) => nn.crossEntropy(a, tensor([[0, 2], [1, 1]], { dtype: 'int32' })), [randn([2, 3, 2], d64)]]],
     ['binaryCrossEntropyWithLogits', () => [(a, b) => nn.binaryCrossEntropyWithLogits(a, b), [randn([4], d64), randn([4], { dtype: 'float64' }).sigmoid()]]],
     ['gelu', () => [(a) => nn.functional.gelu(a), [randn([5], d64)]]],
+    ['gelu (tanh)', () => [(a) => nn.functional.gelu(a, { approximate: 'tanh' }), [randn([5], d64)]]],
     ['layerNorm with weight and bias', () => [(a, w, b) => nn.functional.layerNorm(a, [3], w, b), [randn([2, 3], d64), randn([3], d64), randn([3], d64)]]],
   ];
   it.each(gradCases)('%s has gradients that match central differences', async (_, make) => {
@@ -78,7 +81,8 @@ describe('losses and functional layers', () => {
   });
 
   const errors: [string, () => unknown, RegExp][] = [
-    ['float targets for crossEntropy', () => nn.crossEntropy(tensor([[1, 2]]), tensor([1])), /crossEntropy: got a target of dtype float32, expected int32/],
+    ['float (probability) targets of another shape for crossEntropy', () => nn.crossEntropy(tensor([[1, 2]]), tensor([1])), /crossEntropy: got input shape \[1, 2\] and target shape \[1\], expected equal shapes/],
+    ['bool targets for crossEntropy', () => nn.crossEntropy(tensor([[1, 2]]), tensor([true])), /crossEntropy: got a target of dtype bool, expected int32/],
     ['a target of the wrong length', () => nn.crossEntropy(tensor([[1, 2]]), tensor([1, 0], { dtype: 'int32' })), /crossEntropy: got input shape \[1, 2\] and target shape \[2\]/],
     ['mismatched mseLoss shapes', () => nn.mseLoss(tensor([1, 2]), tensor([1])), /mseLoss: got input shape \[2\] and target shape \[1\], expected equal shapes/],
     ['an unknown reduction', () => nn.mseLoss(tensor([1]), tensor([1]), { reduction: 'avg' as 'mean' }), /mseLoss: got reduction "avg"/],

@@ -74,6 +74,24 @@ const CASES: Case[] = [
   { op: 'indexAdd', inputs: [f([4, 3]), { shape: [2], dtype: 'int32', values: [3, 1] }, f([2, 3])], build: ([a, i, s]) => a.indexAdd(0, i, s) },
   { op: 'gather', inputs: [f(), { shape: [3, 2], dtype: 'int32', values: [0, 3, 1, 1, 2, 0] }], build: ([a, i]) => a.gather(1, i) },
   { op: 'scatterAdd', inputs: [f(), { shape: [3, 2], dtype: 'int32', values: [0, 3, 1, 1, 2, 0] }, f([3, 2])], build: ([a, i, s]) => a.scatterAdd(1, i, s) },
+  // Issue 11's everyday ops (rounding and sign pass zeros; cumprod and prod go through linearScan).
+  { op: 'sign', inputs: [f()], build: ([a]) => a.sign().add(a) },
+  { op: 'sin', inputs: [f()], build: ([a]) => a.sin() },
+  { op: 'cos', inputs: [f()], build: ([a]) => a.cos() },
+  { op: 'erf', inputs: [f()], build: ([a]) => a.erf() },
+  { op: 'floor', inputs: [f()], build: ([a]) => a.floor().add(a) },
+  { op: 'ceil', inputs: [f()], build: ([a]) => a.ceil().mul(a) },
+  { op: 'round', inputs: [f()], build: ([a]) => a.mul(3).round().mul(a) },
+  { op: 'trunc', inputs: [f()], build: ([a]) => a.mul(3).trunc().mul(a) },
+  { op: 'log1p', inputs: [f(M, true)], build: ([a]) => a.log1p() },
+  { op: 'expm1', inputs: [f()], build: ([a]) => a.expm1() },
+  { op: 'rsqrt', inputs: [f(M, true)], build: ([a]) => a.rsqrt() },
+  { op: 'reciprocal', inputs: [f(M, true)], build: ([a]) => a.reciprocal() },
+  { op: 'square', inputs: [f()], build: ([a]) => a.square() },
+  { op: 'cumsum', inputs: [f()], build: ([a]) => a.cumsum(1) },
+  { op: 'linearScan', inputs: [f()], build: ([a]) => a.cumprod(0).add(a.prod(1, true)) },
+  { op: 'flip', inputs: [f([2, 3, 4])], build: ([a]) => a.flip([0, 2]) },
+  { op: 'slice', inputs: [f([3, 7])], build: ([a]) => a.slice(1, 1, null, 2) },
 ];
 
 function values(input: Input, next: () => number): number[] {

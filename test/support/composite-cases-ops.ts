@@ -1,7 +1,8 @@
 // Composite cases for the everyday methods of issue 11 (no kernel or backward of their own):
 // forward against a plain-JS reference, gradients by central differences. Spread into
 // COMPOSITE_CASES.
-import { cat, type Tensor } from '../../src/index.js';
+import { cat, nn, tensor, type Tensor } from '../../src/index.js';
+import { erfRef } from './op-cases-ops.js';
 import { reduction, type Sample } from './cases.js';
 import * as ref from './reference.js';
 import * as rx from './reference-ops.js';
@@ -24,7 +25,63 @@ const sortedIndices = (dim: number, descending: boolean) => (x: ref.Nd) => rx.li
 const tri = (x: ref.Nd, keep: (row: number, col: number) => boolean) => ref.build(x.shape, (idx) => (keep(idx[idx.length - 2], idx[idx.length - 1]) ? ref.at(x, idx) : 0));
 const rollRef = (x: ref.Nd, shift: number, dim: number) => ref.build(x.shape, (idx) => ref.at(x, idx.map((c, d) => (d === dim ? (((c - shift) % x.shape[d]) + x.shape[d]) % x.shape[d] : c))));
 
+const F = nn.functional;
+const sig = (v: number) => 1 / (1 + Math.exp(-v));
+const act = (name: string, kind: Sample['inputs'][0]['kind'], run: (x: Tensor) => Tensor, f: (v: number) => number): Sample[] => [
+  one(`a [3, 4] matrix (${name})`, { shape: [3, 4], kind }, run, (x) => ref.map(f, x)),
+  one(`a transposed view (${name})`, { shape: [3, 4], kind, layout: 'transposed' }, run, (x) => ref.map(f, x)),
+];
+const pair = (name: string, run: (a: Tensor, b: Tensor) => Tensor, f: (a: ref.Nd, b: ref.Nd) => ref.Nd, kinds: ['normal' | 'positive' | 'nonzero', 'normal' | 'positive' | 'nonzero'] = ['normal', 'normal']): Sample => ({
+  name,
+  inputs: [{ shape: [3, 4], kind: kinds[0] }, { shape: [3, 4], kind: kinds[1], layout: 'narrowed' }],
+  run: ([a, b]) => run(a, b),
+  ref: ([a, b]) => f(a, b),
+});
+const meanOf = (x: ref.Nd) => ref.nd([], [ref.sumOf(x.data) / x.data.length]);
+/** Python's reflect and replicate index rules, one dim. */
+const padIndex = (mode: 'reflect' | 'replicate', i: number, n: number) => (mode === 'replicate' ? Math.min(Math.max(i, 0), n - 1) : i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i);
+const padRef = (x: ref.Nd, mode: 'reflect' | 'replicate', [l, r, t, b]: number[]) =>
+  ref.build([x.shape[0] + t + b, x.shape[1] + l + r], ([i, j]) => ref.at(x, [padIndex(mode, i - t, x.shape[0]), padIndex(mode, j - l, x.shape[1])]));
+
 export const OPS_COMPOSITE_CASES: Record<string, Sample[]> = {
+  silu: act('silu', 'normal', (x) => F.silu(x), (v) => v * sig(v)),
+  leakyRelu: act('leakyRelu 0.2', 'nonzero', (x) => F.leakyRelu(x, { negativeSlope: 0.2 }), (v) => (v > 0 ? v : 0.2 * v)),
+  elu: act('elu α 1.3', 'nonzero', (x) => F.elu(x, { alpha: 1.3 }), (v) => (v > 0 ? v : 1.3 * (Math.exp(v) - 1))),
+  softplus: act('softplus β 1.5', 'normal', (x) => F.softplus(x, { beta: 1.5 }), (v) => Math.log(1 + Math.exp(1.5 * v)) / 1.5),
+  logSigmoid: act('logSigmoid', 'normal', (x) => F.logSigmoid(x), (v) => Math.log(sig(v))),
+  hardtanh: act('hardtanh [-0.7, 0.9]', 'nonzero', (x) => F.hardtanh(x, { minVal: -0.7, maxVal: 0.9 }), (v) => Math.min(Math.max(v, -0.7), 0.9)),
+  gelu: [
+    ...act('gelu', 'normal', (x) => F.gelu(x), (v) => 0.5 * v * (1 + erfRef(v / Math.SQRT2))),
+    ...act("gelu 'tanh'", 'normal', (x) => F.gelu(x, { approximate: 'tanh' }), (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)))),
+  ],
+  l1Loss: [pair('two [3, 4] matrices (l1Loss)', (a, b) => F.l1Loss(a, b), (a, b) => meanOf(ref.map((x, y) => Math.abs(x - y), a, b)))],
+  smoothL1Loss: [pair('two [3, 4] matrices (smoothL1Loss β 0.6)', (a, b) => F.smoothL1Loss(a, b, { beta: 0.6 }), (a, b) => meanOf(ref.map((x, y) => (Math.abs(x - y) < 0.6 ? (0.5 * (x - y) ** 2) / 0.6 : Math.abs(x - y) - 0.3), a, b)))],
+  huberLoss: [pair('two [3, 4] matrices (huberLoss δ 0.6)', (a, b) => F.huberLoss(a, b, { delta: 0.6 }), (a, b) => meanOf(ref.map((x, y) => (Math.abs(x - y) < 0.6 ? 0.5 * (x - y) ** 2 : 0.6 * (Math.abs(x - y) - 0.3)), a, b)))],
+  binaryCrossEntropy: [
+    pair('probabilities σ(a) and targets σ(b)', (a, b) => F.binaryCrossEntropy(a.sigmoid(), b.sigmoid()), (a, b) => meanOf(ref.map((x, y) => -(sig(y) * Math.log(sig(x)) + (1 - sig(y)) * Math.log(1 - sig(x))), a, b))),
+  ],
+  klDiv: [
+    pair("log-probabilities and positive targets, 'sum'", (a, b) => F.klDiv(a.logSoftmax(1), b, { reduction: 'sum' }), (a, b) => {
+      const lp = ref.logSoftmax(a, 1);
+      return ref.nd([], [ref.sumOf(ref.map((l, t) => t * (Math.log(t) - l), lp, b).data)]);
+    }, ['normal', 'positive']),
+  ],
+  crossEntropyIgnore: [
+    {
+      name: 'logits [3, 4] with one target ignored',
+      inputs: [{ shape: [3, 4] }],
+      run: ([x]) => nn.crossEntropy(x, tensor([1, -100, 3], { dtype: 'int32' })),
+      ref: ([x]) => {
+        const lp = ref.logSoftmax(x, 1);
+        return ref.nd([], [-(ref.at(lp, [0, 1]) + ref.at(lp, [2, 3])) / 2]);
+      },
+    },
+  ],
+  padModes: [
+    one('reflect [2, 1, 1, 2] of a [3, 4] matrix', { shape: [3, 4] }, (x) => F.pad(x, [2, 1, 1, 2], { mode: 'reflect' }), (x) => padRef(x, 'reflect', [2, 1, 1, 2])),
+    one('replicate [1, 3, 2, 0] of a transposed view', { shape: [3, 4], layout: 'transposed' }, (x) => F.pad(x, [1, 3, 2, 0], { mode: 'replicate' }), (x) => padRef(x, 'replicate', [1, 3, 2, 0])),
+    one('constant 0.5 with a crop, [1, -1]', { shape: [3, 4] }, (x) => F.pad(x, [1, -1], { value: 0.5 }), (x) => ref.build([3, 4], ([i, j]) => (j === 0 ? 0.5 : ref.at(x, [i, j - 1])))),
+  ],
   maxWithIndices: [
     one('the values of max(1) of a [3, 4] matrix', { shape: [3, 4] }, (x) => x.max(1).values, (x) => ref.reduce(x, [1], false, ref.maxOf)),
     one('the indices of max(1) of a [3, 4] matrix', { shape: [3, 4] }, (x) => x.max(1).indices, (x) => ref.reduce(x, [1], false, firstArg), { outDtype: 'int32' }),

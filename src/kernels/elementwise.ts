@@ -41,7 +41,7 @@ export const UNARY = {
   rsqrt: '1 / Math.sqrt(a)',
   reciprocal: '1 / a',
   isnan: 'a !== a',
-  isinf: 'a === Infinity || a === -Infinity',
+  isinf: 'Math.abs(a) === Infinity',
   isfinite: 'a - a === 0', // ±∞ − ±∞ and NaN − NaN are NaN; every finite a gives 0
 } as const;
 

@@ -41,7 +41,8 @@ export function extremeWithIndices<T extends TensorOps<T>>(x: T, op: 'max' | 'mi
   const d = normalizeDim(op, dim, x.ndim);
   if (x.ndim === 0) return { values: x, indices: x.fullLike(0, 'int32') };
   if (x.shape[d] === 0) throw new ShapeError(`${op}: got an empty reduced dim in shape ${fmtShape(x.shape)}, expected non-zero sizes (the result has no identity)`);
-  const indices = op === 'max' ? x.argmax(d, true) : x.argmin(d, true);
+  const keyed = x.dtype === 'bool' ? x.to('int32') : x; // argmax refuses bool; the positions are the same
+  const indices = op === 'max' ? keyed.argmax(d, true) : keyed.argmin(d, true);
   const values = x.gather(d, indices);
   return keepdim ? { values, indices } : { values: values.squeeze(d), indices: indices.squeeze(d) };
 }

@@ -2,7 +2,8 @@
 // /usr/bin/python3 on this machine), and the errors they raise. The op suite (test/ops.test.ts)
 // checks the same ops against plain-JS references, by gradcheck and across thread counts.
 import { describe, expect, it } from 'vitest';
-import { bernoulli, IndexError, manualSeed, multinomial, normal, randint, ShapeError, tensor, ValueError, DTypeError, full, type Tensor } from '../../src/index.js';
+import { availableParallelism } from 'node:os';
+import { bernoulli, getInlineLimit, runtimeStats, setInlineLimit, setNumThreads, synchronize, IndexError, manualSeed, multinomial, normal, randint, ShapeError, tensor, ValueError, DTypeError, full, type Tensor } from '../../src/index.js';
 
 const f64 = { dtype: 'float64' as const, requiresGrad: true };
 const grad = async (t: Tensor) => Array.from(await (t.grad as Tensor).data());
@@ -37,6 +38,12 @@ describe('max and min with a dim', () => {
     const x = tensor([[1, 3, 3], [2, 2, 0]], { requiresGrad: true });
     x.amax(1).sum().backward();
     expect(await grad(x)).toEqual([0, 0.5, 0.5, 0.5, 0.5, 0]);
+  });
+
+  it('max(dim) of a bool mask gives the first true', async () => {
+    const { values, indices } = tensor([[false, true, true], [false, false, false]]).max(1);
+    expect(await values.toArray()).toEqual([true, false]);
+    expect(await indices.toArray()).toEqual([1, 0]);
   });
 
   it('max() over everything is still one tensor', async () => {
@@ -247,4 +254,30 @@ describe('random draws', () => {
     const b = Array.from(await multinomial(tensor([[0.2, 0.5, 0.3]]), 50, { replacement: true }).data());
     expect(a).toEqual(b);
   });
+
+  it('give the same draws on 1 and 2 threads, with the pool really used', async () => {
+    const limit = getInlineLimit();
+    const drawAll = async (threads: number) => {
+      setNumThreads(threads);
+      setInlineLimit(0);
+      await synchronize();
+      const before = runtimeStats().poolLaunches;
+      manualSeed(11);
+      const ints = randint(0, 1000, [300000]);
+      const gauss = normal(1, 3, [300000]);
+      const picks = multinomial(full([64, 1000], 1).cumsum(1), 4);
+      const coins = bernoulli(full([300000], 0.25));
+      const out = await Promise.all([ints, gauss, picks, coins].map(async (t) => Array.from(await t.data())));
+      expect(runtimeStats().poolLaunches - before, 'pool launches').toBeGreaterThan(0);
+      return out;
+    };
+    try {
+      const one = await drawAll(1);
+      const two = await drawAll(2);
+      one.forEach((values, k) => expect(values, `draw ${k}`).toEqual(two[k]));
+    } finally {
+      setInlineLimit(limit);
+      setNumThreads(availableParallelism());
+    }
+  }, 60_000);
 });

@@ -38,8 +38,9 @@ export const scanKernel: Kernel<ScanArgs> = {
           out[p] = acc;
         }
       } else {
+        // y_0 = b_0: the a_0·y_(−1) term is 0 even where a_0 is ±∞ or NaN (∞·0 would be NaN).
         for (let k = 0; k < size; k++, p += step) {
-          acc = a[aOff + p] * acc + b[s.bOffset + p];
+          acc = k === 0 ? b[s.bOffset + p] : a[aOff + p] * acc + b[s.bOffset + p];
           out[p] = acc;
         }
       }

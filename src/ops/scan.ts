@@ -49,7 +49,7 @@ function shifted(x: any, dim: number, towardEnd: boolean): any {
 }
 
 /**
- * y_i = a_i·y_(i−1) + b_i with y_(−1) = 0 (reverse: y_i = a_i·y_(i+1) + b_i). Backward: with
+ * y_i = a_i·y_(i−1) + b_i with y_0 = b_0 (reverse: y_i = a_i·y_(i+1) + b_i from the end). Backward: with
  * S_i = ∂L/∂y_i summed over every later y, S_i = g_i + a_(i+1)·S_(i+1), the same recurrence
  * run the other way over a shifted a; then ∂L/∂b_i = S_i and ∂L/∂a_i = S_i·y_(i−1).
  */

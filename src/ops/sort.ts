@@ -1,6 +1,5 @@
 // argsort: the int32 positions that sort each line along a dim. sort and topk gather through
 // them, so their gradients go back through gather's (a scatter-add to the selected positions).
-import { DTypeError } from '../errors.js';
 import type { SortArgs } from '../kernels/sort.js';
 import { normalizeDim } from '../shape.js';
 import { contiguousBuf, defineOp, launch } from './define.js';
@@ -16,7 +15,6 @@ export const argsort = defineOp<SortAttrs>({
   arity: 1,
   shape: ([a], { dim }) => {
     if (a.shape.length > 0) normalizeDim('argsort', dim, a.shape.length);
-    if (a.dtype === 'bool') throw new DTypeError('argsort: got dtype bool, expected a numeric dtype');
     return { shape: a.shape, dtype: 'int32' };
   },
   forward: (out, [a], { dim, descending }) => {

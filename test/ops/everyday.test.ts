@@ -131,7 +131,11 @@ describe('selection', () => {
     expect(() => tensor([1, 2]).topk(3)).toThrow(IndexError);
     expect(() => tensor([1, 2]).topk(3)).toThrow(/^topk: got k 3, expected an integer in \[0, 2\]/);
     expect(() => tensor([1, 2]).sort({ descending: 'yes' as unknown as boolean })).toThrow(/^sort: got descending yes, expected true or false/);
-    expect(() => tensor([true]).argsort()).toThrow(/^argsort: got dtype bool/);
+  });
+
+  it('sorts bool tensors as 0 and 1, as PyTorch', async () => {
+    expect(await tensor([true, false, true, false]).argsort().toArray()).toEqual([1, 3, 0, 2]);
+    expect(await tensor([true, false, true]).sort({ descending: true }).values.toArray()).toEqual([true, true, false]);
   });
 
   it('maskedSelect, booleanMask and nonzero match PyTorch', async () => {

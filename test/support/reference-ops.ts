@@ -34,14 +34,14 @@ export const cumprodLine = (v: number[]): number[] => {
   return v.map((x) => (acc *= x));
 };
 
-/** y_i = a_i·y_(i−1) + b_i from y_(−1) = 0 (reverse: from the end). */
+/** y_i = a_i·y_(i−1) + b_i from y_0 = b_0 (reverse: from the end). */
 export function linearLine(a: number[], b: number[], reverse: boolean): number[] {
   const n = a.length;
   const y = new Array<number>(n);
   let acc = 0;
   for (let k = 0; k < n; k++) {
     const i = reverse ? n - 1 - k : k;
-    acc = a[i] * acc + b[i];
+    acc = k === 0 ? b[i] : a[i] * acc + b[i]; // y_0 = b_0 (no a_0·0 term: ∞·0 would be NaN)
     y[i] = acc;
   }
   return y;

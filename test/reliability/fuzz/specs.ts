@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { cat, where, type DType, type OpName, type Tensor } from '../../../src/index.js';
 import * as ref from '../../support/reference.js';
+import { opsSpecs } from './specs-ops.js';
 import { dimArb, dtypeArb, inputArb, inputOf, junkArb, makeTensor, plainOf, shapeArb, storeAs, valueArb, type InputSpec } from './inputs.js';
 
 type Nd = ref.Nd;
@@ -319,6 +320,7 @@ const abs = (x: Nd): Nd => ({ shape: x.shape, data: x.data.map(Math.abs) });
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((s, i) => s === b[i]);
 
 export const SPECS: Record<OpName, OpSpec> = {
+  ...opsSpecs({ unary: unary as (method: string, f: (v: number) => number, rule: (d: DType) => DType) => OpSpec, result, dimOf, invalid, dimArgArb }),
   neg: unary('neg', (v) => -v, same),
   exp: unary('exp', Math.exp, floating),
   log: unary('log', Math.log, floating),

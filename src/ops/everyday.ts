@@ -97,8 +97,8 @@ export function cumprod<T extends TensorOps<T>>(x: T, dim: number): T {
   const d = normalizeDim('cumprod', checkInt('cumprod', 'dim', dim), x.ndim);
   if (x.ndim === 0) return cumprod(x.unsqueeze(0), 0).squeeze(0);
   const n = known('cumprod', x, d);
-  if (n === 0) return x;
-  const v = x.dtype === 'bool' ? x.to('int32') : x;
+  const v = x.dtype === 'bool' ? x.to('int32') : x; // as PyTorch: a bool product counts as an integer
+  if (n === 0) return v;
   const first = v.narrow(d, 0, 1).pad(d, 0, n - 1);
   return v.applyOp(OPS.linearScan, [v, first], { dim: d, reverse: false });
 }

@@ -136,8 +136,8 @@ export abstract class TensorOps<T extends TensorOps<T>> {
     return this.ndim === 0 ? [] : all;
   }
 
-  private reduction(op: OpDef<any>, dims: number | readonly number[] | undefined, keepdim: boolean): T {
-    return this.applyOp(op, [this.self()], { dims: this.reducedDims(op.name, dims), keepdim });
+  private reduction(op: OpDef<any>, dims: number | readonly number[] | undefined, keepdim: boolean, name = op.name): T {
+    return this.applyOp(op, [this.self()], { dims: this.reducedDims(name, dims), keepdim });
   }
 
   sum(dims?: number | readonly number[], keepdim = false): T { return this.reduction(OPS.sum, dims, keepdim); }
@@ -148,8 +148,8 @@ export abstract class TensorOps<T extends TensorOps<T>> {
   min(): T;
   min(dim: number, keepdim?: boolean): E.ValuesIndices<T>;
   min(dim?: number, keepdim = false): T | E.ValuesIndices<T> { return dim === undefined ? this.reduction(OPS.min, undefined, false) : E.extremeWithIndices(this.self(), 'min', dim, keepdim); }
-  amax(dims?: number | readonly number[], keepdim = false): T { return this.reduction(OPS.max, dims, keepdim); }
-  amin(dims?: number | readonly number[], keepdim = false): T { return this.reduction(OPS.min, dims, keepdim); }
+  amax(dims?: number | readonly number[], keepdim = false): T { return this.reduction(OPS.max, dims, keepdim, 'amax'); }
+  amin(dims?: number | readonly number[], keepdim = false): T { return this.reduction(OPS.min, dims, keepdim, 'amin'); }
   var(dims?: number | readonly number[], options?: E.VarOptions): T { return E.variance(this.self(), 'var', dims, options); }
   std(dims?: number | readonly number[], options?: E.VarOptions): T { return E.variance(this.self(), 'std', dims, options).sqrt(); }
   norm(p: number | 'fro' = 2, dims?: number | readonly number[], keepdim = false): T { return E.norm(this.self(), p, dims, keepdim); }

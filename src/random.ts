@@ -55,11 +55,14 @@ export function normal(mean: number | Tensor, std: number | Tensor, shape?: numb
     return t;
   }
   if (shape !== undefined) throw new ShapeError(`normal: got tensor mean/std and a shape ${JSON.stringify(shape)}, expected no shape (the tensors give it)`);
-  // A tensor mean or std: z·std + mean, with z standard normal over the broadcast shape.
-  const like = isTensor(mean) ? mean : (std as Tensor);
-  const outShape = isTensor(mean) && isTensor(std) ? mean.add(std).shape : like.shape;
+  // A tensor mean or std: z·std + mean, with z standard normal over the broadcast shape. Detached:
+  // PyTorch's normal passes zero gradients to mean and std (it is a draw, not a reparameterisation).
+  const m = isTensor(mean) ? mean.detach() : mean;
+  const s = isTensor(std) ? std.detach() : std;
+  const like = isTensor(m) ? m : (s as Tensor);
+  const outShape = isTensor(m) && isTensor(s) ? m.add(s).shape : like.shape;
   const z = randn(outShape as number[], { dtype: options.dtype ?? (isFloat(like.dtype) ? like.dtype : 'float32') });
-  return z.mul(std).add(mean);
+  return z.mul(s).add(m);
 }
 
 /**

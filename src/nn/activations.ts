@@ -22,6 +22,15 @@ export class Flatten extends Module {
   }
 }
 
+/** Checks, at construction, that each given option is a finite number (forward checks the rest). */
+function finiteOptions<O extends object>(op: string, options: O): O {
+  if (typeof options !== 'object' || options === null) throw new ValueError(`${op}: got options ${String(options)}, expected an options object`);
+  for (const [key, v] of Object.entries(options)) {
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw new ValueError(`${op}: got ${key} ${String(v)}, expected a finite number`);
+  }
+  return options;
+}
+
 /** Returns its input. */
 export class Identity extends Module {
   forward(x: Tensor): Tensor {
@@ -52,6 +61,7 @@ export class LeakyReLU extends Module {
 export class ELU extends Module {
   constructor(readonly options: { alpha?: number } = {}) {
     super();
+    finiteOptions('ELU', options);
   }
 
   forward(x: Tensor): Tensor {
@@ -62,6 +72,7 @@ export class ELU extends Module {
 export class Softplus extends Module {
   constructor(readonly options: { beta?: number; threshold?: number } = {}) {
     super();
+    finiteOptions('Softplus', options);
   }
 
   forward(x: Tensor): Tensor {
@@ -72,6 +83,7 @@ export class Softplus extends Module {
 export class Hardtanh extends Module {
   constructor(readonly options: { minVal?: number; maxVal?: number } = {}) {
     super();
+    finiteOptions('Hardtanh', options);
   }
 
   forward(x: Tensor): Tensor {

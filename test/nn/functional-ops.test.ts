@@ -161,6 +161,8 @@ describe('small modules', () => {
     expect(() => new nn.LeakyReLU({ negativeSlope: 'a' as unknown as number })).toThrow(/^LeakyReLU: got negativeSlope a/);
     expect(() => new nn.GELU({ approximate: 'x' as 'tanh' })).toThrow(/^GELU: got approximate "x"/);
     expect(() => new nn.Softmax({ dim: 0.5 })).toThrow(/^Softmax: got dim 0.5, expected an integer/);
+    expect(() => new nn.ELU({ alpha: NaN })).toThrow(/^ELU: got alpha NaN, expected a finite number/);
+    expect(() => new nn.Hardtanh({ maxVal: 'x' as unknown as number })).toThrow(/^Hardtanh: got maxVal x/);
   });
 
   it('have no parameters, and compose in Sequential', () => {

@@ -1,5 +1,5 @@
 // Parsing the expressions Skein's ops, graph fusion and optimizers hand the map kernel, for
-// expr-wasm.ts: arithmetic, comparisons, ternaries, !, Math.sqrt/abs/fround/max/min, inputs a–z,
+// expr-wasm.ts: arithmetic, comparisons, ternaries, !, Math.sqrt/abs/fround/floor/ceil/trunc/max/min, inputs a–z,
 // parameters p0…, numbers and a fused body's temporaries. Anything else is Unsupported.
 // Nothing in src/kernels may import tensor, ops, graph or runtime.
 
@@ -8,12 +8,12 @@ export type Node =
   | { kind: 'input'; index: number }
   | { kind: 'param'; index: number }
   | { kind: 'temp'; name: string }
-  | { kind: 'neg' | 'not' | 'sqrt' | 'abs' | 'fround'; arg: Node }
+  | { kind: 'neg' | 'not' | 'sqrt' | 'abs' | 'fround' | 'floor' | 'ceil' | 'trunc'; arg: Node }
   | { kind: 'bin'; op: string; left: Node; right: Node }
   | { kind: 'cond'; test: Node; then: Node; else: Node };
 
 const TOKEN = /\s*(===|!==|==|!=|<=|>=|[-+*/<>?:(),!&]|Math\.[a-z]+|[A-Za-z_$][\w$]*|\d+\.?\d*(?:e[-+]?\d+)?|\.\d+(?:e[-+]?\d+)?)/gy;
-const UNARY_CALLS: Record<string, 'sqrt' | 'abs' | 'fround'> = { 'Math.sqrt': 'sqrt', 'Math.abs': 'abs', 'Math.fround': 'fround' };
+const UNARY_CALLS: Record<string, 'sqrt' | 'abs' | 'fround' | 'floor' | 'ceil' | 'trunc'> = { 'Math.sqrt': 'sqrt', 'Math.abs': 'abs', 'Math.fround': 'fround', 'Math.floor': 'floor', 'Math.ceil': 'ceil', 'Math.trunc': 'trunc' };
 const BINARY_CALLS: Record<string, string> = { 'Math.max': 'max', 'Math.min': 'min' };
 const PRECEDENCE: Record<string, number> = { '&': 1, '===': 2, '!==': 2, '==': 2, '!=': 2, '<': 3, '<=': 3, '>': 3, '>=': 3, '+': 4, '-': 4, '*': 5, '/': 5 };
 export const COMPARISONS = new Set(['===', '!==', '==', '!=', '<', '<=', '>', '>=']);

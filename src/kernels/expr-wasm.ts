@@ -1,6 +1,6 @@
 // Map passes compiled from their JavaScript expression into WebAssembly SIMD, one function per
 // (expression, body, dtypes, layout), working on tensors in the tensor heap. The function computes
-// what the JavaScript loop computes, in float64 as JavaScript does: +, −, ×, ÷, √, abs, min, max,
+// what the JavaScript loop computes, in float64 as JavaScript does: +, −, ×, ÷, √, abs, floor, ceil, trunc, min, max,
 // comparisons and Math.fround are IEEE operations with one result, so the bits are the same. It
 // takes two elements a turn (f64x2) unless an input partly overlaps the output, where the
 // JavaScript loop's one-by-one order shows; then it goes one by one too. Expressions with
@@ -28,14 +28,14 @@ const OP = {
   i32Const: 0x41, f64Const: 0x44,
   i32Eqz: 0x45, i32GtS: 0x4a, i32GeS: 0x4e, i32Add: 0x6a, i32And: 0x71, i32Shl: 0x74, i32WrapI64: 0xa7,
   f64Eq: 0x61, f64Ne: 0x62, f64Lt: 0x63, f64Gt: 0x64, f64Le: 0x65, f64Ge: 0x66,
-  f64Abs: 0x99, f64Neg: 0x9a, f64Sqrt: 0x9f, f64Add: 0xa0, f64Sub: 0xa1, f64Mul: 0xa2, f64Div: 0xa3, f64Min: 0xa4, f64Max: 0xa5,
+  f64Abs: 0x99, f64Neg: 0x9a, f64Ceil: 0x9b, f64Floor: 0x9c, f64Trunc: 0x9d, f64Sqrt: 0x9f, f64Add: 0xa0, f64Sub: 0xa1, f64Mul: 0xa2, f64Div: 0xa3, f64Min: 0xa4, f64Max: 0xa5,
   f32DemoteF64: 0xb6, f64ConvertI32S: 0xb7, f64ConvertI32U: 0xb8, f64PromoteF32: 0xbb,
 } as const;
 /** SIMD instructions: the 0xfd prefix, then the opcode as unsigned LEB128. */
 const simd = (op: number, ...immediates: number[]) => [0xfd, ...uleb(op), ...immediates];
 const V = {
   load: 0x00, load8Splat: 0x07, load16Splat: 0x08, load32Splat: 0x09, load64Splat: 0x0a, store: 0x0b, const: 0x0c,
-  f64x2Splat: 0x14, i64x2ExtractLane: 0x1d,
+  f64x2Splat: 0x14, i64x2ExtractLane: 0x1d, f64x2Ceil: 0x74, f64x2Floor: 0x75, f64x2Trunc: 0x7a,
   f64x2Eq: 0x47, f64x2Ne: 0x48, f64x2Lt: 0x49, f64x2Gt: 0x4a, f64x2Le: 0x4b, f64x2Ge: 0x4c,
   not: 0x4d, and: 0x4e, bitselect: 0x52, store64Lane: 0x5b, load64Zero: 0x5d,
   f32x4DemoteF64x2Zero: 0x5e, f64x2PromoteLowF32x4: 0x5f,
@@ -91,6 +91,10 @@ interface Lanes {
   abs: number[];
   sqrt: number[];
   fround: number[];
+  /** Rounding to an integer toward −∞, +∞ and 0: IEEE operations, as Math.floor, ceil and trunc. */
+  floor: number[];
+  ceil: number[];
+  trunc: number[];
   /** Comparisons push a truth: an i32 0/1, or lanes of all ones / zeros. */
   compare: Record<string, number[]>;
   /** A truth as the number JavaScript's arithmetic makes of a boolean: 0 or 1. */
@@ -113,6 +117,9 @@ const SCALAR: Lanes = {
   abs: [OP.f64Abs],
   sqrt: [OP.f64Sqrt],
   fround: [OP.f32DemoteF64, OP.f64PromoteF32],
+  floor: [OP.f64Floor],
+  ceil: [OP.f64Ceil],
+  trunc: [OP.f64Trunc],
   compare: { '===': [OP.f64Eq], '==': [OP.f64Eq], '!==': [OP.f64Ne], '!=': [OP.f64Ne], '<': [OP.f64Lt], '<=': [OP.f64Le], '>': [OP.f64Gt], '>=': [OP.f64Ge] },
   truthToNumber: [OP.f64ConvertI32U],
   truthAnd: [OP.i32And],
@@ -135,6 +142,9 @@ const PAIR: Lanes = {
   abs: simd(V.f64x2Abs),
   sqrt: simd(V.f64x2Sqrt),
   fround: [...simd(V.f32x4DemoteF64x2Zero), ...simd(V.f64x2PromoteLowF32x4)],
+  floor: simd(V.f64x2Floor),
+  ceil: simd(V.f64x2Ceil),
+  trunc: simd(V.f64x2Trunc),
   compare: { '===': simd(V.f64x2Eq), '==': simd(V.f64x2Eq), '!==': simd(V.f64x2Ne), '!=': simd(V.f64x2Ne), '<': simd(V.f64x2Lt), '<=': simd(V.f64x2Le), '>': simd(V.f64x2Gt), '>=': simd(V.f64x2Ge) },
   truthToNumber: [...simd(V.const, ...f64Bytes(1), ...f64Bytes(1)), ...simd(V.and)],
   truthAnd: simd(V.and),
@@ -200,6 +210,9 @@ function generate(expr: string, body: string | undefined, out: Elem, inputs: Ele
         case 'abs':
         case 'sqrt':
         case 'fround':
+        case 'floor':
+        case 'ceil':
+        case 'trunc':
           return value(node.arg), emit(...lanes[node.kind]);
         case 'not':
           return truth(node.arg), emit(...lanes.truthNot, ...lanes.truthToNumber);

@@ -14,6 +14,7 @@ import { planFusion } from './fusion.js';
 import { planBuffers } from './memory.js';
 import { constantValue, type SymbolicTensor, type Variable } from './node.js';
 import type { CompileOptions, Plan, PlanValue, Slot } from './plan.js';
+import type { ScanSpec } from './scan.js';
 import { liveValues, schedule } from './schedule.js';
 
 export interface FeedSpec {
@@ -159,6 +160,7 @@ class Builder {
   }
 
   async visit(node: SymbolicTensor): Promise<void> {
+    if (this.index.has(node)) return; // a loop's result, pushed with its loop
     const feed = this.feeds.get(node);
     if (feed !== undefined) {
       this.push(node, { kind: 'feed', op: null, inputs: [], attrs: {}, shape: feed.shape, dtype: feed.dtype, slot: this.slot('feed', feed.dtype, numel(feed.shape)), feedIndex: this.fed.length });
@@ -206,8 +208,11 @@ class Builder {
         return;
       }
       case 'scan':
-        await this.visitScan(node, inputs);
+      case 'while':
+        await this.visitLoop(node, inputs);
         return;
+      case 'scanOut':
+        throw new ValueError(`${node.name}: a loop result compiled before its loop`); // visitLoop pushes every result
       case 'op':
         this.visitOp(node, inputs);
         return;
@@ -250,21 +255,39 @@ class Builder {
     this.push(node, { kind: 'op', op, inputs, attrs, shape, dtype: meta.dtype, slot: this.slot('temp', meta.dtype, numel(shape)) });
   }
 
-  private async visitScan(node: SymbolicTensor, inputs: number[]): Promise<void> {
-    const [elems, init, ...captures] = inputs.map((i) => this.values[i]);
-    const { accArg, elemArg, body } = node.attrs as { accArg: SymbolicTensor; elemArg: SymbolicTensor; body: SymbolicTensor };
-    const feeds = new Map<SymbolicTensor, FeedSpec>([
-      [accArg, { shape: init.shape, dtype: init.dtype }],
-      [elemArg, { shape: elems.shape.slice(1), dtype: elems.dtype }],
-    ]);
-    (node.attrs.captures as SymbolicTensor[]).forEach((c, k) => feeds.set(c, { shape: captures[k].shape, dtype: captures[k].dtype }));
-    const plan = await compile([body], feeds, this.options, true);
-    const out = plan.values[plan.fetches[0] as number];
-    if (!sameDims(out.shape, init.shape)) {
-      throw new ShapeError(`scan: the body gave shape ${fmtShape(out.shape)} for an accumulator of shape ${fmtShape(init.shape)}, expected equal shapes`);
-    }
-    const shape = [elems.shape[0], ...init.shape];
-    this.push(node, { kind: 'scan', op: null, inputs, attrs: { body: plan }, shape, dtype: init.dtype, slot: this.slot('temp', init.dtype, numel(shape)) });
+  /**
+   * A loop: its body (and a while loop's condition) compiled once as plans of their own, fed the
+   * carry, one slice of each element and the captures; then one value per result of the loop,
+   * each with storage the loop writes (a stacked result is sized once for all T steps).
+   */
+  private async visitLoop(node: SymbolicTensor, inputs: number[]): Promise<void> {
+    const spec = node.attrs as ScanSpec;
+    const nE = spec.elems.length;
+    const nC = spec.inits.length;
+    const iv = inputs.map((i) => this.values[i]);
+    const elems = iv.slice(0, nE);
+    const inits = iv.slice(nE, nE + nC);
+    const captures = iv.slice(nE + nC);
+    const T = nE === 0 ? 0 : elems[0].shape[0];
+    if (elems.some((e) => e.shape[0] !== T)) throw new ShapeError(`scan: got elems of shapes ${elems.map((e) => fmtShape(e.shape)).join(', ')}, expected one length along dim 0`);
+    const feeds = new Map<SymbolicTensor, FeedSpec>();
+    spec.carryArgs.forEach((a, k) => feeds.set(a, { shape: inits[k].shape, dtype: inits[k].dtype }));
+    spec.elemArgs.forEach((a, k) => feeds.set(a, { shape: elems[k].shape.slice(1), dtype: elems[k].dtype }));
+    spec.captures.forEach((c, k) => feeds.set(c, { shape: captures[k].shape, dtype: captures[k].dtype }));
+    const body = await compile([...spec.carryOuts, ...spec.extras], feeds, this.options, true);
+    const condition = spec.condition === null ? null : await compile([spec.condition], feeds, this.options, true);
+    const shapes = body.fetches.map((f) => body.values[f as number].shape);
+    spec.carryOuts.forEach((_, k) => {
+      if (!sameDims(shapes[k], inits[k].shape)) {
+        throw new ShapeError(`${node.kind === 'while' ? 'whileLoop' : 'scan'}: the body gave shape ${fmtShape(shapes[k])} for an accumulator of shape ${fmtShape(inits[k].shape)}, expected equal shapes`);
+      }
+    });
+    const loop = this.push(node, { kind: node.kind === 'while' ? 'while' : 'scan', op: null, inputs, attrs: { body, condition, spec, outs: [] as number[], T }, shape: [], dtype: 'bool', slot: -1 });
+    spec.outs.forEach((out, k) => {
+      const shape = k < nC && !spec.stackCarry[k] ? inits[k].shape : [T, ...shapes[k]];
+      const i = this.push(out, { kind: 'scanOut', op: null, inputs: [loop], attrs: { index: k }, shape, dtype: out.dtype, slot: this.slot('temp', out.dtype, numel(shape)) });
+      this.values[loop].attrs.outs.push(i);
+    });
   }
 }
 

@@ -15,10 +15,11 @@ import type { Graph } from './graph.js';
  * What a node is. 'op': one entry of the op table. 'placeholder': fed at run time. 'variable':
  * session state. 'constant': an eager tensor. 'random': a fresh draw each run. 'assign': writes
  * a variable and yields its new value. 'group': runs its controls, yields nothing.
- * 'stopGradient': its input, with no gradient. 'scan' / 'scanArg': a graph-side loop and the
- * arguments its body is built on.
+ * 'stopGradient': its input, with no gradient. 'scan' / 'scanArg' / 'scanOut': a graph-side loop,
+ * the arguments its body is built on, and one of its results. 'while': a loop run until its
+ * condition is false (forward only).
  */
-export type NodeKind = 'op' | 'placeholder' | 'variable' | 'constant' | 'random' | 'assign' | 'group' | 'stopGradient' | 'scan' | 'scanArg';
+export type NodeKind = 'op' | 'placeholder' | 'variable' | 'constant' | 'random' | 'assign' | 'group' | 'stopGradient' | 'scan' | 'scanArg' | 'scanOut' | 'while';
 
 export interface NodeInit {
   kind: NodeKind;

@@ -61,7 +61,7 @@ export class Session {
     }
     for (const v of plan.writes) if (!this.values.has(v)) this.values.set(v, new Storage(v.dtype, numel(v.shape)));
     const before = runtimeStats();
-    const bufs = execute(plan, { feeds: plan.feeds.map((n) => bound.get(n) as Tensor), variable: (v) => this.values.get(v) as Storage });
+    const bufs = await execute(plan, { feeds: plan.feeds.map((n) => bound.get(n) as Tensor), variable: (v) => this.values.get(v) as Storage });
     await synchronize();
     const after = runtimeStats();
     plan.lastRun = { inlineLaunches: after.inlineLaunches - before.inlineLaunches, poolLaunches: after.poolLaunches - before.poolLaunches, poolTasks: after.poolTasks - before.poolTasks };

@@ -95,6 +95,8 @@ export function scanOf(out: SymbolicTensor): SymbolicTensor {
  */
 export function saveStep(scan: SymbolicTensor, x: SymbolicTensor): SymbolicTensor {
   const spec = scan.attrs as ScanSpec;
+  const k = spec.carryOuts.indexOf(x);
+  if (k >= 0 && spec.stackCarry[k]) return spec.outs[k]; // already stacked: the carry itself
   let out = spec.saved.get(x);
   if (out === undefined) {
     spec.extras.push(x);

@@ -118,8 +118,10 @@ function concreteAttrs(op: OpDef<any>, attrs: any, inputs: readonly PlanValue[],
     } else {
       const holes = target.filter((d) => d === null).length;
       const known = numel(target.filter((d) => d !== null));
-      if (holes > 1) throw new ShapeError(`reshape: got target ${fmtShape(target)} with ${holes} unknown dims for input ${fmtShape(from)}, expected at most one`);
-      shape = target.map((d) => d ?? (known === 0 ? 0 : numel(from) / known));
+      // reshape(a.shape): several unknown dims, each a's (at run time) in the same place.
+      const like = sources.find((v) => v.shape.length === target.length);
+      if (holes > 1 && like === undefined) throw new ShapeError(`reshape: got target ${fmtShape(target)} with ${holes} unknown dims for input ${fmtShape(from)}, expected at most one`);
+      shape = holes > 1 ? target.map((d, i) => d ?? (like as PlanValue).shape[i]) : target.map((d) => d ?? (known === 0 ? 0 : numel(from) / known));
     }
     if (shape.some((d) => !Number.isInteger(d))) throw new ShapeError(`${op.name}: cannot fill the unknown dims of ${fmtShape(target)} from input ${fmtShape(from)}`);
     return { ...attrs, shape };
@@ -211,6 +213,9 @@ class Builder {
       case 'while':
         await this.visitLoop(node, inputs);
         return;
+      case 'sumTo':
+        this.visitSumTo(node, inputs[0]);
+        return;
       case 'scanOut':
         throw new ValueError(`${node.name}: a loop result compiled before its loop`); // visitLoop pushes every result
       case 'op':
@@ -239,6 +244,11 @@ class Builder {
     const meta = op.shape(iv, attrs);
     const shape = meta.shape as number[];
     if (shape.some((d) => d === null)) throw new ShapeError(`${op.name}: could not infer a concrete shape (${fmtShape(shape)}) from inputs ${iv.map((v) => fmtShape(v.shape)).join(', ')}`);
+    if (op === OPS.expand && sameDims(shape, iv[0].shape)) {
+      // An expand over unknown dims that turn out to match: its input itself.
+      this.index.set(node, inputs[0]);
+      return;
+    }
     if (this.reuse(node, `${op.name}|${inputs.join(',')}|${JSON.stringify(attrs)}`)) return;
     const foldable = this.options.fold && (op === OPS.fullLike || iv.every((v) => v.kind === 'constant'));
     if (foldable) {
@@ -253,6 +263,23 @@ class Builder {
       return;
     }
     this.push(node, { kind: 'op', op, inputs, attrs, shape, dtype: meta.dtype, slot: this.slot('temp', meta.dtype, numel(shape)) });
+  }
+
+  /** The sum of a broadcast away, now that both shapes are known: a sum, then a reshape (a view). */
+  private visitSumTo(node: SymbolicTensor, input: number): void {
+    const from = this.values[input].shape;
+    const to = this.values[this.valueOf(node.sources[0])].shape;
+    const lead = from.length - to.length;
+    const dims = from.flatMap((d, i) => (i < lead || (to[i - lead] === 1 && d !== 1) ? [i] : []));
+    if (dims.length === 0) {
+      this.index.set(node, input);
+      return;
+    }
+    const summed = OPS.sum.shape([this.values[input]], { dims, keepdim: false }).shape as number[];
+    const sum = this.push(node, { kind: 'op', op: OPS.sum, inputs: [input], attrs: { dims, keepdim: false }, shape: summed, dtype: node.dtype, slot: this.slot('temp', node.dtype, numel(summed)) });
+    if (sameDims(summed, to)) return;
+    const layout = (OPS.reshape.view as NonNullable<OpDef['view']>)(this.values[sum].layout, { shape: to });
+    this.push(node, { kind: 'view', op: OPS.reshape, inputs: [sum], attrs: { shape: to }, shape: [...to], dtype: node.dtype, slot: this.values[sum].slot, layout });
   }
 
   /**

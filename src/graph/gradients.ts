@@ -71,6 +71,7 @@ export function gradientsOf(outs: readonly SymbolicTensor[], wrt: readonly Symbo
 function backwardOf(node: SymbolicTensor, g: SymbolicTensor, relevant: Map<SymbolicTensor, true>): [SymbolicTensor, SymbolicTensor][] {
   const wanted = node.inputs.map((x) => relevant.has(x) && isFloat(x.dtype));
   if (!wanted.some(Boolean)) return [];
+  if (node.kind === 'sumTo') return wanted[0] ? [[node.inputs[0], g.expand(node.inputs[0].shape)]] : [];
   if (node.kind !== 'op' || node.op === null) return []; // assign, stopGradient, scanOut (see scan) …
   const op = node.op;
   if (op.grad === null) {

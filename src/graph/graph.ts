@@ -34,6 +34,8 @@ export class Graph {
   /** Every variable, in creation order (the order their initializers run). */
   readonly variables: Variable[] = [];
   private readonly scalars = new Map<string, SymbolicTensor>();
+  /** An nn module's parameters and buffers, each with the variable that stands in for it here. */
+  private readonly moduleVariables = new Map<Tensor, Variable>();
 
   /** @internal */
   nextId(): number {
@@ -124,6 +126,24 @@ export class Graph {
     v.initializer = this.assign(v, init, 'set');
     this.variables.push(v);
     return v;
+  }
+
+  /**
+   * The variable standing in for an nn module's parameter or buffer in this graph, made at the
+   * first call on this graph's tensors from the tensor's values then (see nn/symbolic.ts).
+   */
+  variableFor(t: Tensor, { trainable, name }: { trainable: boolean; name?: string }): Variable {
+    let v = this.moduleVariables.get(t);
+    if (v === undefined) {
+      v = this.variable(t, { trainable, name });
+      this.moduleVariables.set(t, v);
+    }
+    return v;
+  }
+
+  /** The variable standing in for a module's tensor t, if a module call on this graph made one. */
+  variableOf(t: Tensor): Variable | null {
+    return this.moduleVariables.get(t) ?? null;
   }
 
   /** @internal The node behind assign, assignAdd and assignSub. */

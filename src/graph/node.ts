@@ -139,6 +139,11 @@ export class SymbolicTensor extends TensorOps<SymbolicTensor> {
     return this.graph.scalar(value, dtype);
   }
 
+  /** An nn module called on this node uses this graph's variable for each of its tensors. */
+  liftModuleTensor(t: Tensor, options: { trainable: boolean; name: string }): SymbolicTensor {
+    return this.graph.variableFor(t, options);
+  }
+
   protected isSameKind(x: unknown): x is SymbolicTensor {
     if (!(x instanceof SymbolicTensor)) return false;
     if (x.graph !== this.graph) throw new GraphMismatchError(`${x.name}: belongs to another graph; expected nodes of one graph in one op`);

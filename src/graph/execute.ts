@@ -12,13 +12,17 @@ import type { SymbolicTensor, Variable } from './node.js';
 import type { ScanSpec } from './scan.js';
 import type { FusedKernel, Plan, Step } from './plan.js';
 
-type ViewFn = (input: Layout, attrs: any) => Layout;
 
 export interface RunContext {
   /** A value for each of plan.feeds, in order. */
   feeds: readonly Buf[];
   /** The storage of a variable (the session's). */
   variable(v: Variable): Storage;
+  /**
+   * Where fetch k may be written directly (a loop's output row), instead of the plan's own
+   * buffer; a fetch that is not a kernel's own output ignores it.
+   */
+  into?: readonly (Buf | null)[];
 }
 
 /**
@@ -56,6 +60,12 @@ export async function execute(plan: Plan, ctx: RunContext): Promise<(Buf | null)
     bufs[i] = buf;
     return buf;
   };
+  ctx.into?.forEach((b, k) => {
+    const f = plan.fetches[k];
+    if (b === null || f === null || bufs[f] !== null) return;
+    const v = plan.values[f];
+    if (v.kind === 'op' && plan.slots[v.slot].kind === 'temp') bufs[f] = b;
+  });
   for (const step of plan.steps) {
     if (step.kind === 'scan' || step.kind === 'while') await runLoop(plan, step, bufOf, ctx);
     else runStep(plan, step, bufOf, storages);
@@ -121,10 +131,7 @@ async function runLoop(plan: Plan, step: LoopStep, bufOf: (i: number) => Buf, ct
   const inits = ins.slice(nE, nE + nC);
   const captures = ins.slice(nE + nC);
   const outs = step.outputs.map(bufOf);
-  const row = (x: Buf, t: number): Buf => {
-    const narrowed = (OPS.narrow.view as ViewFn)(x as unknown as Layout, { dim: 0, start: t, length: 1 });
-    return { ...(OPS.squeeze.view as ViewFn)(narrowed, { dim: 0 }), storage: x.storage, dtype: x.dtype };
-  };
+  const row = (x: Buf, t: number): Buf => ({ storage: x.storage, shape: x.shape.slice(1), strides: x.strides.slice(1), offset: x.offset + t * x.strides[0], dtype: x.dtype });
   const carryAt = (k: number, t: number): Buf => (spec.stackCarry[k] ? row(outs[k], t) : outs[k]);
   // Where each body feed comes from, worked out once.
   const source = (f: SymbolicTensor): ((carry: readonly Buf[], t: number) => Buf) => {
@@ -149,7 +156,9 @@ async function runLoop(plan: Plan, step: LoopStep, bufOf: (i: number) => Buf, ct
       if (p.storage.error !== null) throw p.storage.error;
       if (p.storage.data[p.offset] === 0) break;
     }
-    const results = (await execute(step.body, { feeds: bodyFeeds.map((f) => f(carry, t)), variable: ctx.variable })) as Buf[];
+    // A stacked result's kernel writes its row directly; a final-only carry (read by this very step) is copied.
+    const into = outs.map((o, k) => (k < nC && !spec.stackCarry[k] ? null : row(o, t)));
+    const results = (await execute(step.body, { feeds: bodyFeeds.map((f) => f(carry, t)), variable: ctx.variable, into })) as Buf[];
     // A result that is a final-only carry's buffer itself (a swap of two carries) is read out first.
     results.forEach((r, k) => {
       if (outs.some((o, j) => j < nC && !spec.stackCarry[j] && o.storage === r.storage)) {
@@ -158,7 +167,7 @@ async function runLoop(plan: Plan, step: LoopStep, bufOf: (i: number) => Buf, ct
         results[k] = copy;
       }
     });
-    results.forEach((r, k) => launchMap('scan', UNARY.copy, k < nC ? carryAt(k, t) : row(outs[k], t), [r]));
+    results.forEach((r, k) => r !== into[k] && launchMap('scan', UNARY.copy, into[k] ?? outs[k], [r]));
     carry = spec.carryOuts.map((_, k) => carryAt(k, t));
     last = t;
   }

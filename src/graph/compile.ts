@@ -14,6 +14,7 @@ import { planFusion } from './fusion.js';
 import { planBuffers } from './memory.js';
 import { constantValue, type SymbolicTensor, type Variable } from './node.js';
 import type { CompileOptions, Plan, PlanValue, Slot } from './plan.js';
+import type { CondSpec } from './cond.js';
 import type { ScanSpec } from './scan.js';
 import { liveValues, schedule } from './schedule.js';
 
@@ -213,6 +214,9 @@ class Builder {
       case 'while':
         await this.visitLoop(node, inputs);
         return;
+      case 'cond':
+        await this.visitCond(node, inputs);
+        return;
       case 'sumTo':
         this.visitSumTo(node, inputs[0]);
         return;
@@ -263,6 +267,22 @@ class Builder {
       return;
     }
     this.push(node, { kind: 'op', op, inputs, attrs, shape, dtype: meta.dtype, slot: this.slot('temp', meta.dtype, numel(shape)) });
+  }
+
+  /** A cond: each branch compiled once as a plan fed the captures; one value per result. */
+  private async visitCond(node: SymbolicTensor, inputs: number[]): Promise<void> {
+    const spec = node.attrs as CondSpec;
+    const feeds = new Map<SymbolicTensor, FeedSpec>();
+    spec.captures.forEach((c, k) => feeds.set(c, { shape: this.values[inputs[1 + k]].shape, dtype: this.values[inputs[1 + k]].dtype }));
+    const branches = [await compile(spec.branches[0], feeds, this.options, true), await compile(spec.branches[1], feeds, this.options, true)] as [Plan, Plan];
+    const shapeOf = (p: Plan, k: number) => p.values[p.fetches[k] as number].shape;
+    const cond = this.push(node, { kind: 'cond', op: null, inputs, attrs: { branches, spec, outs: [] as number[] }, shape: [], dtype: 'bool', slot: -1 });
+    spec.outs.forEach((out, k) => {
+      const [a, b] = [shapeOf(branches[0], k), shapeOf(branches[1], k)];
+      if (!sameDims(a, b)) throw new ShapeError(`cond: result ${k} has shape ${fmtShape(a)} in trueFn and ${fmtShape(b)} in falseFn for these feeds, expected equal shapes`);
+      const i = this.push(out, { kind: 'scanOut', op: null, inputs: [cond], attrs: { index: k }, shape: a, dtype: out.dtype, slot: this.slot('temp', out.dtype, numel(a)) });
+      this.values[cond].attrs.outs.push(i);
+    });
   }
 
   /** The sum of a broadcast away, now that both shapes are known: a sum, then a reshape (a view). */

@@ -3,6 +3,7 @@
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
 import type { Graph } from './graph.js';
 import { SymbolicTensor } from './node.js';
+import { buildCond } from './cond.js';
 import { buildLoop, flattenNest, sameStructure, scanArg, unflattenNest, type Nest } from './scan.js';
 
 export interface ScanOptions {
@@ -84,28 +85,28 @@ export function whileLoop<S extends Nest<SymbolicTensor>>(graph: Graph, cond: (v
 }
 
 /**
- * tf.cond as a select: both branches are built and computed, and each result is
- * where(pred, true result, false result). The gradient is where's: each branch receives the
- * cotangent where it was chosen and zeros elsewhere. Branches must be pure (no assigns).
+ * tf.cond: each branch is built once and compiled as a plan of its own; a run reads pred (a 0-d
+ * bool, so the run waits for it there) and runs only the chosen branch. Differentiable: the
+ * gradient is a cond of each branch's own gradient. Branches must be pure (no assigns).
  */
 export function cond<S extends Nest<SymbolicTensor>>(graph: Graph, pred: SymbolicTensor, trueFn: () => S, falseFn: () => S): S {
   graph.check('cond', pred);
   if (pred.dtype !== 'bool') throw new DTypeError(`cond: got pred of dtype ${pred.dtype}, expected bool`);
   if (pred.ndim !== 0) throw new ShapeError(`cond: got pred of shape ${fmtShape(pred.shape)}, expected a 0-d bool`);
-  const a = trueFn();
-  const b = falseFn();
-  if (!sameStructure(a, b, isNode)) throw new ValueError(`cond: trueFn returned ${describeNest(a)} and falseFn ${describeNest(b)}, expected the same nesting`);
-  const fa = nodes(graph, 'cond', a, "trueFn's result");
-  const fb = nodes(graph, 'cond', b, "falseFn's result");
-  const picked = fa.map((x, i) => {
-    const y = fb[i];
-    if (x.dtype !== y.dtype) throw new DTypeError(`cond: result ${i} has dtype ${x.dtype} in trueFn and ${y.dtype} in falseFn, expected equal dtypes`);
-    const same = x.ndim === y.ndim && x.shape.every((d, k) => d === null || y.shape[k] === null || d === y.shape[k]);
-    if (!same) throw new ShapeError(`cond: result ${i} has shape ${fmtShape(x.shape)} in trueFn and ${fmtShape(y.shape)} in falseFn, expected equal shapes`);
-    for (const branch of [x, y]) if (branch.kind === 'assign' || branch.kind === 'group') throw new ValueError(`cond: a branch returned ${branch.name} (${branch.kind}), expected pure values`);
-    return x.where(pred, y);
-  });
-  return unflattenNest(a, picked, isNode) as S;
+  let nest: S | null = null;
+  let other: S | null = null;
+  const spec = buildCond(graph, 'cond', pred, [
+    () => {
+      nest = trueFn();
+      return nodes(graph, 'cond', nest, "trueFn's result");
+    },
+    () => {
+      other = falseFn();
+      if (!sameStructure(nest, other, isNode)) throw new ValueError(`cond: trueFn returned ${describeNest(nest)} and falseFn ${describeNest(other)}, expected the same nesting`);
+      return nodes(graph, 'cond', other, "falseFn's result");
+    },
+  ]);
+  return unflattenNest(nest as unknown as S, spec.outs, isNode) as S;
 }
 
 function describeNest(x: unknown): string {

@@ -9,6 +9,7 @@ import { contiguousStrides, numel } from '../shape.js';
 import { Storage } from '../storage.js';
 import { synchronize } from '../runtime/stream.js';
 import type { SymbolicTensor, Variable } from './node.js';
+import type { CondSpec } from './cond.js';
 import type { ScanSpec } from './scan.js';
 import type { FusedKernel, Plan, Step } from './plan.js';
 
@@ -68,6 +69,7 @@ export async function execute(plan: Plan, ctx: RunContext): Promise<(Buf | null)
   });
   for (const step of plan.steps) {
     if (step.kind === 'scan' || step.kind === 'while') await runLoop(plan, step, bufOf, ctx);
+    else if (step.kind === 'cond') await runCond(plan, step, bufOf, ctx);
     else runStep(plan, step, bufOf, storages);
   }
   return plan.fetches.map((f) => (f === null ? null : bufOf(f)));
@@ -115,6 +117,19 @@ function launchFused(kernel: FusedKernel, out: Buf, inputs: Buf[], inPlace: bool
 }
 
 type LoopStep = Extract<Step, { kind: 'scan' | 'while' }>;
+
+/** Waits for pred, runs the chosen branch's plan fed the captures, its results written into the outputs. */
+async function runCond(plan: Plan, step: Extract<Step, { kind: 'cond' }>, bufOf: (i: number) => Buf, ctx: RunContext): Promise<void> {
+  const spec = plan.values[step.value].attrs.spec as CondSpec;
+  const [pred, ...captures] = step.inputs.map(bufOf);
+  await synchronize();
+  if (pred.storage.error !== null) throw pred.storage.error;
+  const branch = step.branches[pred.storage.data[pred.offset] !== 0 ? 0 : 1];
+  const into = step.outputs.map(bufOf);
+  const feeds = branch.feeds.map((f) => captures[spec.captures.indexOf(f)]);
+  const results = (await execute(branch, { feeds, variable: ctx.variable, into })) as Buf[];
+  results.forEach((r, k) => r !== into[k] && launchMap('cond', UNARY.copy, into[k], [r]));
+}
 
 /**
  * A scan: for t = 0 … T−1 (backwards when reverse), the body plan runs fed the carry, elems[k][t]

@@ -2,6 +2,7 @@
 import { fmtShape } from '../errors.js';
 import type { SymbolicTensor } from './node.js';
 import type { Plan, Step } from './plan.js';
+import type { CondSpec } from './cond.js';
 import type { ScanSpec } from './scan.js';
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
@@ -37,6 +38,12 @@ export function explainPlan(plan: Plan, fetches: readonly SymbolicTensor[], nest
         const inner = (p: Plan, f: readonly SymbolicTensor[], title: string) => `\n        ${title}:\n` + explainPlan(p, f, true).split('\n').map((l) => `          ${l}`).join('\n');
         const cond = step.condition === null || spec.condition === null ? '' : inner(step.condition, [spec.condition], 'condition, compiled once');
         return `${step.kind} ${name(step.value)}(${args}) ${trips}, writing ${outs}${cond}${inner(step.body, [...spec.carryOuts, ...spec.extras], 'body, compiled once')}`;
+      }
+      case 'cond': {
+        const spec = v.attrs.spec as CondSpec;
+        const outs = step.outputs.map((o) => `${name(o)} ${fmtShape(values[o].shape)} → ${where(o)}`).join(', ');
+        const inner = (p: Plan, f: readonly SymbolicTensor[], title: string) => `\n        ${title}:\n` + explainPlan(p, f, true).split('\n').map((l) => `          ${l}`).join('\n');
+        return `cond ${name(step.value)}(${args}) runs one branch, writing ${outs}${inner(step.branches[0], spec.branches[0], 'true branch, compiled once')}${inner(step.branches[1], spec.branches[1], 'false branch, compiled once')}`;
       }
       default:
         return `${step.kind} ${name(step.value)}(${args})  ${out}`;

@@ -4,6 +4,7 @@ import { isFloat } from '../dtype.js';
 import { AutogradError, fmtShape } from '../errors.js';
 import { GraphMismatchError } from './errors.js';
 import type { SymbolicTensor } from './node.js';
+import { condBackward, type CondSpec } from './cond.js';
 import { scanBackward } from './scan-grad.js';
 import type { ScanSpec } from './scan.js';
 
@@ -50,6 +51,12 @@ export function gradientsOf(outs: readonly SymbolicTensor[], wrt: readonly Symbo
     if (stops.has(node)) continue;
     if (node.kind === 'while' && (node.attrs as ScanSpec).outs.some((o) => grads.has(o))) {
       throw new AutogradError(`whileLoop (${node.name}): has no gradient without maximumIterations; expected whileLoop(cond, body, loopVars, { maximumIterations }) on a gradient path, or stopGradient around it`);
+    }
+    if (node.kind === 'cond') {
+      const outGrads = (node.attrs as CondSpec).outs.map((o) => grads.get(o) ?? null);
+      if (outGrads.every((g) => g === null)) continue;
+      for (const [input, dx] of condBackward(node, outGrads, (x) => order.has(x) && isFloat(x.dtype))) put(input, dx);
+      continue;
     }
     if (node.kind === 'scan') {
       const spec = node.attrs as ScanSpec;

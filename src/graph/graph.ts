@@ -204,8 +204,8 @@ export class Graph {
   }
 
   /**
-   * TF1's tf.cond: trueFn()'s results where pred (a 0-d bool) is true, else falseFn()'s;
-   * differentiable. Both branches are computed and one is selected (see control.ts).
+   * TF1's tf.cond: trueFn()'s results where pred (a 0-d bool) is true, else falseFn()'s; only the
+   * chosen branch runs (each is compiled once), and gradients() runs back through it.
    * @example const y = g.cond(x.sum().gt(0), () => x.mul(2), () => x.neg())
    */
   cond<S extends Nest<SymbolicTensor>>(pred: SymbolicTensor, trueFn: () => S, falseFn: () => S): S {

@@ -22,7 +22,7 @@ export function planBuffers(values: readonly PlanValue[], slots: Slot[], steps: 
   const defined = new Map<number, number>();
   const lastUse = new Map<number, number>();
   // A loop step writes all its outputs (a carry that nothing reads still needs its storage).
-  const written = (step: Step): number[] => (step.kind === 'scan' || step.kind === 'while' ? step.outputs : [step.value]).map((i) => values[i].slot);
+  const written = (step: Step): number[] => (step.kind === 'scan' || step.kind === 'while' || step.kind === 'cond' ? step.outputs : [step.value]).map((i) => values[i].slot);
   steps.forEach((step, at) => {
     for (const slot of written(step)) if (slot >= 0 && slots[slot].kind === 'temp' && !defined.has(slot)) defined.set(slot, at);
     for (const x of step.inputs) lastUse.set(rootSlot(x), at);

@@ -17,10 +17,10 @@ import type { Graph } from './graph.js';
  * a variable and yields its new value. 'group': runs its controls, yields nothing.
  * 'stopGradient': its input, with no gradient. 'scan' / 'scanArg' / 'scanOut': a graph-side loop,
  * the arguments its body is built on, and one of its results. 'while': a loop run until its
- * condition is false (forward only). 'sumTo': sums its input to the shape of its source, the dims
+ * condition is false (forward only). 'cond': one of two branch plans, chosen at run time. 'sumTo': sums its input to the shape of its source, the dims
  * decided at compile time.
  */
-export type NodeKind = 'op' | 'placeholder' | 'variable' | 'constant' | 'random' | 'assign' | 'group' | 'stopGradient' | 'scan' | 'scanArg' | 'scanOut' | 'while' | 'sumTo';
+export type NodeKind = 'op' | 'placeholder' | 'variable' | 'constant' | 'random' | 'assign' | 'group' | 'stopGradient' | 'scan' | 'scanArg' | 'scanOut' | 'while' | 'cond' | 'sumTo';
 
 export interface NodeInit {
   kind: NodeKind;

@@ -133,7 +133,7 @@ export function loopNodes(op: string, args: readonly SymbolicTensor[], results: 
       }
       stack.pop();
       const inLoop = deps.some((x) => dependent.get(x) === true);
-      if (inLoop && (node.kind === 'assign' || node.kind === 'random' || node.kind === 'scan' || node.kind === 'while' || node.kind === 'scanOut' || node.kind === 'group')) {
+      if (inLoop && (node.kind === 'assign' || node.kind === 'random' || node.kind === 'scan' || node.kind === 'while' || node.kind === 'cond' || node.kind === 'scanOut' || node.kind === 'group')) {
         throw new ValueError(`${op}: the body builds ${node.name} (${node.kind}) on the loop's arguments; expected pure ops of the table inside a loop body`);
       }
       dependent.set(node, inLoop);

@@ -41,6 +41,10 @@ export function schedule(values: PlanValue[], slots: Slot[], fusion: FusionPlan,
       case 'random':
         add({ kind: 'random', value: i, inputs: [] });
         return;
+      case 'cond':
+        for (const o of v.attrs.outs as number[]) producer.set(o, made.length);
+        add({ kind: 'cond', value: i, inputs: v.inputs, branches: v.attrs.branches, outputs: v.attrs.outs });
+        return;
       case 'scan':
       case 'while':
         for (const o of v.attrs.outs as number[]) producer.set(o, made.length);

@@ -86,12 +86,40 @@ describe('cond', () => {
     expect(await Promise.all((await sess.run([u, v], [[p, false], [x, [1, 5]]])).map(values))).toEqual([[-1, -5], 5]);
   });
 
+  it('runs only the chosen branch', async () => {
+    const g = new Graph();
+    const p = g.placeholder('bool', []);
+    const x = g.placeholder('float32', [4]);
+    // One pass when true; four unfused passes when false.
+    const y = g.cond(p, () => x.mul(2), () => x.exp().sqrt().exp().sqrt());
+    const sess = new Session(g, { fuse: false });
+    const launches = async (pred: boolean) => {
+      await sess.run(y, [[p, pred], [x, [1, 2, 3, 4]]]);
+      return Number(/dispatches in the last run: (\d+) kernel launches/.exec(await sess.explain(y, [[p, pred], [x, [1, 2, 3, 4]]]))?.[1]);
+    };
+    const [taken, other] = [await launches(true), await launches(false)];
+    expect(other - taken).toBe(3);
+    expect(await sess.explain(y, [[p, true], [x, [1, 2, 3, 4]]])).toMatch(/cond cond_\d+\(.*\) runs one branch[\s\S]*true branch, compiled once[\s\S]*false branch, compiled once/);
+  });
+
   it.each([true, false])('passes a float64 gradcheck with pred %s', async (taken) => {
     const g = new Graph();
     const x = g.placeholder('float64', [3], 'x');
     const w = g.placeholder('float64', [3], 'w');
     const pred = g.constant(taken);
     const y = g.cond(pred, () => x.mul(w).tanh(), () => x.exp().mul(w.mul(w)));
+    await gradcheck(g, y.sum(), [[x, [0.2, -0.4, 0.6]], [w, [1.5, -0.5, 0.25]]]);
+  });
+
+  it.each([
+    [true, true],
+    [true, false],
+    [false, true],
+  ])('nested in a branch, passes a float64 gradcheck with preds %s, %s', async (outer, inner) => {
+    const g = new Graph();
+    const x = g.placeholder('float64', [3], 'x');
+    const w = g.placeholder('float64', [3], 'w');
+    const y = g.cond(g.constant(outer), () => g.cond(g.constant(inner), () => x.mul(w).sigmoid(), () => x.add(w).tanh()).mul(x), () => w.exp().mul(x));
     await gradcheck(g, y.sum(), [[x, [0.2, -0.4, 0.6]], [w, [1.5, -0.5, 0.25]]]);
   });
 });

@@ -161,3 +161,34 @@ describe('errors', () => {
     expect(() => g.scan((a) => a, [] as SymbolicTensor[], acc)).toThrow(/^scan: got no tensors in elems, expected at least one/);
   });
 });
+
+describe('errors found when the graph is compiled or built', () => {
+  it('a scan body of another shape, and elems of two lengths fed', async () => {
+    const g = new Graph();
+    const x = g.placeholder('float32', [3, 2], 'x');
+    expect(() => g.scan((a: SymbolicTensor) => a.sum(), x, g.zeros([2]))).toThrow(ShapeError);
+    expect(() => g.scan((a: SymbolicTensor) => a.sum(), x, g.zeros([2]))).toThrow(/^scan: the body gave shape \[\] for an accumulator of shape \[2\], expected equal shapes/);
+    const a = g.placeholder('float32', [null, 2], 'a');
+    const b = g.placeholder('float32', [null, 2], 'b');
+    const out = g.scan((acc: SymbolicTensor, [u, v]: SymbolicTensor[]) => acc.add(u.mul(v)), [a, b], g.zeros([2]));
+    await expect(new Session(g).run(out, [[a, [[1, 2]]], [b, [[1, 2], [3, 4]]]])).rejects.toThrow(/^scan: got elems of shapes \[1, 2\], \[2, 2\], expected one length along dim 0/);
+  });
+
+  it('a cond branch that assigns, or branches whose shapes differ for the feeds', async () => {
+    const g = new Graph();
+    const p = g.placeholder('bool', []);
+    const v = g.variable([1, 2], { name: 'v' });
+    expect(() => g.cond(p, () => v.assign(v.mul(2)), () => v)).toThrow(ValueError);
+    expect(() => g.cond(p, () => v.assign(v.mul(2)), () => v)).toThrow(/^cond: a branch builds assign_v \(assign\); expected branches of pure values/);
+    const x = g.placeholder('float32', [null], 'x');
+    const y = g.placeholder('float32', [null], 'y');
+    const r = g.cond(p, () => x.mul(2), () => y.mul(2));
+    await expect(new Session(g).run(r, [[p, true], [x, [1, 2]], [y, [1, 2, 3]]])).rejects.toThrow(/^cond: result 0 has shape \[2\] in trueFn and \[3\] in falseFn for these feeds, expected equal shapes/);
+  });
+
+  it('a cond inside a loop body', () => {
+    const g = new Graph();
+    const x = g.placeholder('float32', [3, 2], 'x');
+    expect(() => g.scan((a: SymbolicTensor, e: SymbolicTensor) => g.cond(e.sum().gt(0), () => a.add(e), () => a), x, g.zeros([2]))).toThrow(/^scan: the body builds cond_\d+ \(cond\) on the loop's arguments; expected pure ops/);
+  });
+});

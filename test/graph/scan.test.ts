@@ -167,3 +167,22 @@ describe.each(PROBLEMS)('scan gradients with $name', (p) => {
     }
   });
 });
+
+describe('scan', () => {
+  it('takes nested elems, and explain shows the body compiled once, run T times', async () => {
+    const g = new Graph();
+    const a = g.placeholder('float32', [null, 2], 'a');
+    const b = g.placeholder('float32', [null, 2], 'b');
+    // acc ← acc + a_t·b_t, and a second accumulator counting steps: [[1·5, 2·6], [1·5+3·7, 2·6+4·8]]
+    const [dots, steps] = g.scan(([acc, n]: SymbolicTensor[], [u, v]: SymbolicTensor[]) => [acc.add(u.mul(v)), n.add(1)], [a, b], [g.zeros([2]), g.zeros([])]);
+    const sess = new Session(g);
+    const feeds: [SymbolicTensor, number[][]][] = [[a, [[1, 2], [3, 4]]], [b, [[5, 6], [7, 8]]]];
+    const [d, n] = await sess.run([dots, steps], feeds);
+    expect(await (d as Tensor).toArray()).toEqual([[5, 12], [26, 44]]);
+    expect(await (n as Tensor).toArray()).toEqual([1, 2]);
+    const [ga] = gradients(dots.sum(), [a]) as SymbolicTensor[];
+    // d Σ_t Σ_s≤t a_s·b_s / d a_s = (T − s)·b_s
+    expect(await ((await sess.run(ga, feeds)) as Tensor).toArray()).toEqual([[10, 12], [7, 8]]);
+    expect(await sess.explain([dots, steps], feeds)).toMatch(/scan scan_\d+\(a, b, .*\) × 2 steps, writing [\s\S]*body, compiled once:/);
+  });
+});

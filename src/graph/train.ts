@@ -25,6 +25,11 @@ function checkRate(op: string, what: string, v: Rate, ok: (x: number) => boolean
   if (typeof v !== 'number' || !ok(v)) throw new ValueError(`${op}: got ${what} ${String(v)}, expected ${want}`);
 }
 
+/** What a value is, for messages: a node's class, or its type. */
+function describe(x: unknown): string {
+  return x === null ? 'null' : typeof x === 'object' ? ((x as object).constructor?.name ?? 'an object') : typeof x;
+}
+
 const nonNegative = (x: number) => x >= 0;
 const fraction = (x: number) => x >= 0 && x < 1;
 
@@ -53,7 +58,7 @@ export abstract class Optimizer {
     if (!Array.isArray(gradsAndVars)) throw new ValueError(`${op}: got ${typeof gradsAndVars}, expected [gradient, variable] pairs`);
     gradsAndVars.forEach((pair, i) => {
       if (!Array.isArray(pair) || pair.length !== 2 || !(pair[1] instanceof Variable) || !(pair[0] === null || pair[0] instanceof SymbolicTensor)) {
-        throw new ValueError(`${op}: got ${JSON.stringify(typeof pair)} at ${i}, expected a [gradient or null, Variable] pair`);
+        throw new ValueError(`${op}: got ${Array.isArray(pair) ? `[${pair.map(describe).join(', ')}]` : describe(pair)} at ${i}, expected a [gradient or null, Variable] pair`);
       }
     });
     const live = gradsAndVars.filter((p): p is [SymbolicTensor, Variable] => p[0] !== null);
@@ -65,7 +70,7 @@ export abstract class Optimizer {
       graph.check(op, g);
       graph.check(op, v);
     }
-    if (globalStep !== undefined && !(globalStep instanceof Variable)) throw new ValueError(`${op}: got ${typeof globalStep} as globalStep, expected a Variable`);
+    if (globalStep !== undefined && !(globalStep instanceof Variable)) throw new ValueError(`${op}: got ${describe(globalStep)} as globalStep, expected a Variable`);
     const shared = this.prepare(graph);
     const updates = live.flatMap(([g, v]) => this.applyDense(g, v, shared));
     const after = this.finish(shared);

@@ -186,6 +186,14 @@ describe('errors found when the graph is compiled or built', () => {
     await expect(new Session(g).run(r, [[p, true], [x, [1, 2]], [y, [1, 2, 3]]])).rejects.toThrow(/^cond: result 0 has shape \[2\] in trueFn and \[3\] in falseFn for these feeds, expected equal shapes/);
   });
 
+  it('a scan body of another dtype, or a nest holding something other than tensors', () => {
+    const g = new Graph();
+    const x = g.placeholder('float32', [3, 2], 'x');
+    expect(() => g.scan((a: SymbolicTensor) => a.gt(0), x, g.zeros([2]))).toThrow(DTypeError);
+    expect(() => g.scan((a: SymbolicTensor) => a.gt(0), x, g.zeros([2]))).toThrow(/^scan: the body gave dtype bool for an accumulator of dtype float32, expected equal dtypes/);
+    expect(() => g.scan((a) => a, [x, 3] as never, g.zeros([2]))).toThrow(/^scan: got number in a nest, expected tensors or \(nested\) arrays of tensors/);
+  });
+
   it('a cond inside a loop body', () => {
     const g = new Graph();
     const x = g.placeholder('float32', [3, 2], 'x');

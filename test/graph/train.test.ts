@@ -201,5 +201,7 @@ describe('errors', () => {
     expect(() => opt.minimize(x.sum(), { varList: [x as Variable] })).toThrow(/^GradientDescent.computeGradients: got SymbolicTensor at varList\[0\], expected a Variable/);
     expect(() => opt.minimize(x.gt(0))).toThrow(/^GradientDescent.computeGradients: got a loss of dtype bool, expected float32 or float64/);
     expect(() => new train.AdamOptimizer().minimize(new Graph().placeholder('float32', []))).toThrow(/^Adam.computeGradients: got no variables to train/);
+    expect(() => opt.applyGradients([[v, v], [x]] as never)).toThrow(/^GradientDescent.applyGradients: got \[SymbolicTensor\] at 1, expected a \[gradient or null, Variable\] pair/);
+    expect(() => opt.minimize(v.sum(), { globalStep: x as Variable })).toThrow(/^GradientDescent.applyGradients: got SymbolicTensor as globalStep, expected a Variable/);
   });
 });

@@ -25,7 +25,7 @@ function buildW1({ N, Din, H, Dout, lr }: W1Sizes): Built {
   const w2 = graph.variable(fromArray(normalArray(H * Dout, 34), [H, Dout]), { name: 'w2' });
   const loss = x.mm(w1).clamp({ min: 0 }).mm(w2).sub(y).pow(2).sum();
   const grads = gradients(loss, [w1, w2]);
-  const updates = [w1, w2].map((w, i) => w.assign(w.sub(grads[i].mul(lr))));
+  const updates = [w1, w2].map((w, i) => w.assign(w.sub(grads[i]!.mul(lr))));
   const feeds: [SymbolicTensor, Tensor][] = [
     [x, fromArray(normalArray(N * Din, 31), [N, Din])],
     [y, fromArray(normalArray(N * Dout, 32), [N, Dout])],
@@ -54,7 +54,7 @@ function buildW2({ N, Din, H1, H2, Dout, lr }: W2Sizes): Built {
   const loss = h.sub(target).pow(2).mean();
   const params = layers.flatMap(({ w, b }) => [w, b]);
   const grads = gradients(loss, params);
-  const updates = params.map((p, i) => p.assign(p.sub(grads[i].mul(lr))));
+  const updates = params.map((p, i) => p.assign(p.sub(grads[i]!.mul(lr))));
   const feeds: [SymbolicTensor, Tensor][] = [
     [x, fromArray(normalArray(N * Din, 41), [N, Din])],
     [target, fromArray(normalArray(N * Dout, 42), [N, Dout])],

@@ -36,8 +36,8 @@ export function buildTwoLayerGraph(dIn = 1000, h = 100, dOut = 10, learningRate 
   const [gradW1, gradW2] = gradients(loss, [w1, w2]);
 
   // The update is part of the graph: running newW1 and newW2 assigns the new weights.
-  const newW1 = w1.assign(w1.sub(gradW1.mul(learningRate)));
-  const newW2 = w2.assign(w2.sub(gradW2.mul(learningRate)));
+  const newW1 = w1.assign(w1.sub(gradW1!.mul(learningRate)));
+  const newW2 = w2.assign(w2.sub(gradW2!.mul(learningRate)));
   return { graph: g, x, y, loss, newW1, newW2 };
 }
 

@@ -14,6 +14,8 @@ import { planFusion } from './fusion.js';
 import { planBuffers } from './memory.js';
 import { constantValue, type SymbolicTensor, type Variable } from './node.js';
 import type { CompileOptions, Plan, PlanValue, Slot } from './plan.js';
+import type { CondSpec } from './cond.js';
+import type { ScanSpec } from './scan.js';
 import { liveValues, schedule } from './schedule.js';
 
 export interface FeedSpec {
@@ -117,8 +119,10 @@ function concreteAttrs(op: OpDef<any>, attrs: any, inputs: readonly PlanValue[],
     } else {
       const holes = target.filter((d) => d === null).length;
       const known = numel(target.filter((d) => d !== null));
-      if (holes > 1) throw new ShapeError(`reshape: got target ${fmtShape(target)} with ${holes} unknown dims for input ${fmtShape(from)}, expected at most one`);
-      shape = target.map((d) => d ?? (known === 0 ? 0 : numel(from) / known));
+      // reshape(a.shape): several unknown dims, each a's (at run time) in the same place.
+      const like = sources.find((v) => v.shape.length === target.length);
+      if (holes > 1 && like === undefined) throw new ShapeError(`reshape: got target ${fmtShape(target)} with ${holes} unknown dims for input ${fmtShape(from)}, expected at most one`);
+      shape = holes > 1 ? target.map((d, i) => d ?? (like as PlanValue).shape[i]) : target.map((d) => d ?? (known === 0 ? 0 : numel(from) / known));
     }
     if (shape.some((d) => !Number.isInteger(d))) throw new ShapeError(`${op.name}: cannot fill the unknown dims of ${fmtShape(target)} from input ${fmtShape(from)}`);
     return { ...attrs, shape };
@@ -159,6 +163,7 @@ class Builder {
   }
 
   async visit(node: SymbolicTensor): Promise<void> {
+    if (this.index.has(node)) return; // a loop's result, pushed with its loop
     const feed = this.feeds.get(node);
     if (feed !== undefined) {
       this.push(node, { kind: 'feed', op: null, inputs: [], attrs: {}, shape: feed.shape, dtype: feed.dtype, slot: this.slot('feed', feed.dtype, numel(feed.shape)), feedIndex: this.fed.length });
@@ -206,8 +211,17 @@ class Builder {
         return;
       }
       case 'scan':
-        await this.visitScan(node, inputs);
+      case 'while':
+        await this.visitLoop(node, inputs);
         return;
+      case 'cond':
+        await this.visitCond(node, inputs);
+        return;
+      case 'sumTo':
+        this.visitSumTo(node, inputs[0]);
+        return;
+      case 'scanOut':
+        throw new ValueError(`${node.name}: a loop result compiled before its loop`); // visitLoop pushes every result
       case 'op':
         this.visitOp(node, inputs);
         return;
@@ -234,6 +248,11 @@ class Builder {
     const meta = op.shape(iv, attrs);
     const shape = meta.shape as number[];
     if (shape.some((d) => d === null)) throw new ShapeError(`${op.name}: could not infer a concrete shape (${fmtShape(shape)}) from inputs ${iv.map((v) => fmtShape(v.shape)).join(', ')}`);
+    if (op === OPS.expand && sameDims(shape, iv[0].shape)) {
+      // An expand over unknown dims that turn out to match: its input itself.
+      this.index.set(node, inputs[0]);
+      return;
+    }
     if (this.reuse(node, `${op.name}|${inputs.join(',')}|${JSON.stringify(attrs)}`)) return;
     const foldable = this.options.fold && (op === OPS.fullLike || iv.every((v) => v.kind === 'constant'));
     if (foldable) {
@@ -250,21 +269,72 @@ class Builder {
     this.push(node, { kind: 'op', op, inputs, attrs, shape, dtype: meta.dtype, slot: this.slot('temp', meta.dtype, numel(shape)) });
   }
 
-  private async visitScan(node: SymbolicTensor, inputs: number[]): Promise<void> {
-    const [elems, init, ...captures] = inputs.map((i) => this.values[i]);
-    const { accArg, elemArg, body } = node.attrs as { accArg: SymbolicTensor; elemArg: SymbolicTensor; body: SymbolicTensor };
-    const feeds = new Map<SymbolicTensor, FeedSpec>([
-      [accArg, { shape: init.shape, dtype: init.dtype }],
-      [elemArg, { shape: elems.shape.slice(1), dtype: elems.dtype }],
-    ]);
-    (node.attrs.captures as SymbolicTensor[]).forEach((c, k) => feeds.set(c, { shape: captures[k].shape, dtype: captures[k].dtype }));
-    const plan = await compile([body], feeds, this.options, true);
-    const out = plan.values[plan.fetches[0] as number];
-    if (!sameDims(out.shape, init.shape)) {
-      throw new ShapeError(`scan: the body gave shape ${fmtShape(out.shape)} for an accumulator of shape ${fmtShape(init.shape)}, expected equal shapes`);
+  /** A cond: each branch compiled once as a plan fed the captures; one value per result. */
+  private async visitCond(node: SymbolicTensor, inputs: number[]): Promise<void> {
+    const spec = node.attrs as CondSpec;
+    const feeds = new Map<SymbolicTensor, FeedSpec>();
+    spec.captures.forEach((c, k) => feeds.set(c, { shape: this.values[inputs[1 + k]].shape, dtype: this.values[inputs[1 + k]].dtype }));
+    const branches = [await compile(spec.branches[0], feeds, this.options, true), await compile(spec.branches[1], feeds, this.options, true)] as [Plan, Plan];
+    const shapeOf = (p: Plan, k: number) => p.values[p.fetches[k] as number].shape;
+    const cond = this.push(node, { kind: 'cond', op: null, inputs, attrs: { branches, spec, outs: [] as number[] }, shape: [], dtype: 'bool', slot: -1 });
+    spec.outs.forEach((out, k) => {
+      const [a, b] = [shapeOf(branches[0], k), shapeOf(branches[1], k)];
+      if (!sameDims(a, b)) throw new ShapeError(`cond: result ${k} has shape ${fmtShape(a)} in trueFn and ${fmtShape(b)} in falseFn for these feeds, expected equal shapes`);
+      const i = this.push(out, { kind: 'scanOut', op: null, inputs: [cond], attrs: { index: k }, shape: a, dtype: out.dtype, slot: this.slot('temp', out.dtype, numel(a)) });
+      this.values[cond].attrs.outs.push(i);
+    });
+  }
+
+  /** The sum of a broadcast away, now that both shapes are known: a sum, then a reshape (a view). */
+  private visitSumTo(node: SymbolicTensor, input: number): void {
+    const from = this.values[input].shape;
+    const to = this.values[this.valueOf(node.sources[0])].shape;
+    const lead = from.length - to.length;
+    const dims = from.flatMap((d, i) => (i < lead || (to[i - lead] === 1 && d !== 1) ? [i] : []));
+    if (dims.length === 0) {
+      this.index.set(node, input);
+      return;
     }
-    const shape = [elems.shape[0], ...init.shape];
-    this.push(node, { kind: 'scan', op: null, inputs, attrs: { body: plan }, shape, dtype: init.dtype, slot: this.slot('temp', init.dtype, numel(shape)) });
+    const summed = OPS.sum.shape([this.values[input]], { dims, keepdim: false }).shape as number[];
+    const sum = this.push(node, { kind: 'op', op: OPS.sum, inputs: [input], attrs: { dims, keepdim: false }, shape: summed, dtype: node.dtype, slot: this.slot('temp', node.dtype, numel(summed)) });
+    if (sameDims(summed, to)) return;
+    const layout = (OPS.reshape.view as NonNullable<OpDef['view']>)(this.values[sum].layout, { shape: to });
+    this.push(node, { kind: 'view', op: OPS.reshape, inputs: [sum], attrs: { shape: to }, shape: [...to], dtype: node.dtype, slot: this.values[sum].slot, layout });
+  }
+
+  /**
+   * A loop: its body (and a while loop's condition) compiled once as plans of their own, fed the
+   * carry, one slice of each element and the captures; then one value per result of the loop,
+   * each with storage the loop writes (a stacked result is sized once for all T steps).
+   */
+  private async visitLoop(node: SymbolicTensor, inputs: number[]): Promise<void> {
+    const spec = node.attrs as ScanSpec;
+    const nE = spec.elems.length;
+    const nC = spec.inits.length;
+    const iv = inputs.map((i) => this.values[i]);
+    const elems = iv.slice(0, nE);
+    const inits = iv.slice(nE, nE + nC);
+    const captures = iv.slice(nE + nC);
+    const T = nE === 0 ? 0 : elems[0].shape[0];
+    if (elems.some((e) => e.shape[0] !== T)) throw new ShapeError(`scan: got elems of shapes ${elems.map((e) => fmtShape(e.shape)).join(', ')}, expected one length along dim 0`);
+    const feeds = new Map<SymbolicTensor, FeedSpec>();
+    spec.carryArgs.forEach((a, k) => feeds.set(a, { shape: inits[k].shape, dtype: inits[k].dtype }));
+    spec.elemArgs.forEach((a, k) => feeds.set(a, { shape: elems[k].shape.slice(1), dtype: elems[k].dtype }));
+    spec.captures.forEach((c, k) => feeds.set(c, { shape: captures[k].shape, dtype: captures[k].dtype }));
+    const body = await compile([...spec.carryOuts, ...spec.extras], feeds, this.options, true);
+    const condition = spec.condition === null ? null : await compile([spec.condition], feeds, this.options, true);
+    const shapes = body.fetches.map((f) => body.values[f as number].shape);
+    spec.carryOuts.forEach((_, k) => {
+      if (!sameDims(shapes[k], inits[k].shape)) {
+        throw new ShapeError(`${node.kind === 'while' ? 'whileLoop' : 'scan'}: the body gave shape ${fmtShape(shapes[k])} for an accumulator of shape ${fmtShape(inits[k].shape)}, expected equal shapes`);
+      }
+    });
+    const loop = this.push(node, { kind: node.kind === 'while' ? 'while' : 'scan', op: null, inputs, attrs: { body, condition, spec, outs: [] as number[], T }, shape: [], dtype: 'bool', slot: -1 });
+    spec.outs.forEach((out, k) => {
+      const shape = k < nC && !spec.stackCarry[k] ? inits[k].shape : [T, ...shapes[k]];
+      const i = this.push(out, { kind: 'scanOut', op: null, inputs: [loop], attrs: { index: k }, shape, dtype: out.dtype, slot: this.slot('temp', out.dtype, numel(shape)) });
+      this.values[loop].attrs.outs.push(i);
+    });
   }
 }
 

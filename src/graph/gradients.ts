@@ -4,13 +4,16 @@ import { isFloat } from '../dtype.js';
 import { AutogradError, fmtShape } from '../errors.js';
 import { GraphMismatchError } from './errors.js';
 import type { SymbolicTensor } from './node.js';
+import { condBackward, type CondSpec } from './cond.js';
+import { scanBackward } from './scan-grad.js';
+import type { ScanSpec } from './scan.js';
 
 /**
  * d(sum of ys)/d(x) for each x, as nodes of the graph (tf.gradients). gradYs weights each y
- * (default: ones). An x no y depends on gets zeros.
+ * (default: ones). An x no y depends on gets null (TF1's None), not zeros.
  * @example const [gW1, gW2] = gradients(loss, [w1, w2])
  */
-export function gradients(ys: SymbolicTensor | readonly SymbolicTensor[], xs: SymbolicTensor | readonly SymbolicTensor[], gradYs?: SymbolicTensor | readonly (SymbolicTensor | null)[]): SymbolicTensor[] {
+export function gradients(ys: SymbolicTensor | readonly SymbolicTensor[], xs: SymbolicTensor | readonly SymbolicTensor[], gradYs?: SymbolicTensor | readonly (SymbolicTensor | null)[]): (SymbolicTensor | null)[] {
   const outs = Array.isArray(ys) ? [...ys] : [ys as SymbolicTensor];
   const wrt = Array.isArray(xs) ? [...xs] : [xs as SymbolicTensor];
   const seeds = gradYs === undefined ? [] : Array.isArray(gradYs) ? [...gradYs] : [gradYs as SymbolicTensor];
@@ -20,9 +23,16 @@ export function gradients(ys: SymbolicTensor | readonly SymbolicTensor[], xs: Sy
     if (n !== null) graph.check('gradients', n);
   }
   if (seeds.length > 0 && seeds.length !== outs.length) throw new AutogradError(`gradients: got ${seeds.length} gradYs for ${outs.length} ys, expected one each`);
+  return gradientsOf(outs, wrt, seeds, new Set());
+}
 
+/**
+ * gradients() without the argument checks. Paths stop at `stops` (a loop body's arguments and
+ * captures: a capture's own inputs get their share outside the loop, from the capture's gradient).
+ */
+export function gradientsOf(outs: readonly SymbolicTensor[], wrt: readonly SymbolicTensor[], seeds: readonly (SymbolicTensor | null)[], stops: ReadonlySet<SymbolicTensor>): (SymbolicTensor | null)[] {
   const targets = new Set(wrt);
-  const order = relevantNodes(outs, targets);
+  const order = relevantNodes(outs, targets, stops);
   const grads = new Map<SymbolicTensor, SymbolicTensor>();
   const put = (node: SymbolicTensor, g: SymbolicTensor) => {
     const prev = grads.get(node);
@@ -38,23 +48,38 @@ export function gradients(ys: SymbolicTensor | readonly SymbolicTensor[], xs: Sy
 
   // Children before parents: the reverse of a topological order.
   for (const node of [...order.keys()].reverse()) {
+    if (stops.has(node)) continue;
+    if (node.kind === 'while' && (node.attrs as ScanSpec).outs.some((o) => grads.has(o))) {
+      throw new AutogradError(`whileLoop (${node.name}): has no gradient without maximumIterations; expected whileLoop(cond, body, loopVars, { maximumIterations }) on a gradient path, or stopGradient around it`);
+    }
+    if (node.kind === 'cond') {
+      const outGrads = (node.attrs as CondSpec).outs.map((o) => grads.get(o) ?? null);
+      if (outGrads.every((g) => g === null)) continue;
+      for (const [input, dx] of condBackward(node, outGrads, (x) => order.has(x) && isFloat(x.dtype))) put(input, dx);
+      continue;
+    }
+    if (node.kind === 'scan') {
+      const spec = node.attrs as ScanSpec;
+      const outGrads = spec.outs.map((o) => grads.get(o) ?? null);
+      if (outGrads.every((g) => g === null)) continue;
+      for (const [input, dx] of scanBackward(node, outGrads, (x) => order.has(x) && isFloat(x.dtype))) put(input, dx);
+      continue;
+    }
     const g = grads.get(node);
     if (g === undefined) continue;
     for (const [input, dx] of backwardOf(node, g, order)) {
       put(input, dx.dtype === input.dtype ? dx : dx.to(input.dtype));
     }
   }
-  return wrt.map((x) => grads.get(x) ?? x.zerosLike());
+  return wrt.map((x) => grads.get(x) ?? null);
 }
 
 /** Gradients for the inputs of node that lead to an x. */
 function backwardOf(node: SymbolicTensor, g: SymbolicTensor, relevant: Map<SymbolicTensor, true>): [SymbolicTensor, SymbolicTensor][] {
   const wanted = node.inputs.map((x) => relevant.has(x) && isFloat(x.dtype));
   if (!wanted.some(Boolean)) return [];
-  if (node.kind === 'scan') {
-    throw new AutogradError(`scan (${node.name}): gradients through scan are not supported; expected scan on the forward path only (stopGradient its result)`);
-  }
-  if (node.kind !== 'op' || node.op === null) return []; // assign, stopGradient …: no gradient flows through them.
+  if (node.kind === 'sumTo') return wanted[0] ? [[node.inputs[0], g.expand(node.inputs[0].shape)]] : [];
+  if (node.kind !== 'op' || node.op === null) return []; // assign, stopGradient, scanOut (see scan) …
   const op = node.op;
   if (op.grad === null) {
     throw new AutogradError(`${op.name}: has no gradient (it is declared non-differentiable), but a gradient path reaches it; expected stopGradient() around it`);
@@ -75,7 +100,7 @@ function backwardOf(node: SymbolicTensor, g: SymbolicTensor, relevant: Map<Symbo
  * Nodes on a path from some x to some y, in topological order (parents first). Iterative
  * post-order: a deep graph must not blow the JS stack.
  */
-function relevantNodes(ys: readonly SymbolicTensor[], xs: Set<SymbolicTensor>): Map<SymbolicTensor, true> {
+function relevantNodes(ys: readonly SymbolicTensor[], xs: Set<SymbolicTensor>, stops: ReadonlySet<SymbolicTensor>): Map<SymbolicTensor, true> {
   const reaches = new Map<SymbolicTensor, boolean>();
   const order: SymbolicTensor[] = [];
   for (const y of ys) {
@@ -87,7 +112,7 @@ function relevantNodes(ys: readonly SymbolicTensor[], xs: Set<SymbolicTensor>): 
         stack.pop();
         continue;
       }
-      if (next < node.inputs.length) {
+      if (next < node.inputs.length && !stops.has(node)) {
         top[1] += 1;
         const input = node.inputs[next];
         if (input.graph !== node.graph) throw new GraphMismatchError(`gradients: node ${input.name} belongs to another graph`);

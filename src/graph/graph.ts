@@ -3,12 +3,13 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { tensor } from '../creation.js';
 import { checkDType, type DType } from '../dtype.js';
-import { fmtShape, ShapeError, ValueError } from '../errors.js';
+import { ValueError } from '../errors.js';
 import { checkSize, type Dim } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { GraphMismatchError } from './errors.js';
 import { checkAssignable, SymbolicTensor, Variable } from './node.js';
-import { buildScan } from './scan.js';
+import { cond, scan, whileLoop, type ScanOptions, type WhileOptions } from './control.js';
+import type { Nest } from './scan.js';
 
 /** What a constant or a variable's initial value may be given as. */
 export type Value = Tensor | SymbolicTensor | number | boolean | readonly unknown[] | Float32Array | Float64Array | Int32Array | Uint8Array;
@@ -33,6 +34,8 @@ export class Graph {
   /** Every variable, in creation order (the order their initializers run). */
   readonly variables: Variable[] = [];
   private readonly scalars = new Map<string, SymbolicTensor>();
+  /** An nn module's parameters and buffers, each with the variable that stands in for it here. */
+  private readonly moduleVariables = new Map<Tensor, Variable>();
 
   /** @internal */
   nextId(): number {
@@ -125,6 +128,24 @@ export class Graph {
     return v;
   }
 
+  /**
+   * The variable standing in for an nn module's parameter or buffer in this graph, made at the
+   * first call on this graph's tensors from the tensor's values then (see nn/symbolic.ts).
+   */
+  variableFor(t: Tensor, { trainable, name }: { trainable: boolean; name?: string }): Variable {
+    let v = this.moduleVariables.get(t);
+    if (v === undefined) {
+      v = this.variable(t, { trainable, name });
+      this.moduleVariables.set(t, v);
+    }
+    return v;
+  }
+
+  /** The variable standing in for a module's tensor t, if a module call on this graph made one. */
+  variableOf(t: Tensor): Variable | null {
+    return this.moduleVariables.get(t) ?? null;
+  }
+
   /** @internal The node behind assign, assignAdd and assignSub. */
   assign(v: Variable, value: SymbolicTensor | number, mode: AssignMode): SymbolicTensor {
     const op = mode === 'set' ? 'assign' : mode === 'add' ? 'assignAdd' : 'assignSub';
@@ -161,17 +182,34 @@ export class Graph {
   }
 
   /**
-   * A loop inside the graph (tf.scan): acc ← fn(acc, elems[t]) for t along dim 0, starting from
-   * initializer; yields every acc stacked, shape [T, ...initializer.shape]. Nodes fn uses that do
-   * not depend on acc or the element are computed once per run, outside the loop.
+   * A loop inside the graph (tf.scan): acc ← fn(acc, elems[t]) for t along dim 0 (from the end
+   * when reverse), starting from initializer; yields every acc stacked, [T, ...acc.shape]. elems
+   * and the accumulator may be tensors or nested arrays of tensors (the result nests as the
+   * accumulator does). Nodes fn uses that depend on neither are computed once per run, outside
+   * the loop. T may be an unknown dim. gradients() runs back through it.
    * @example const sums = g.scan((acc, x) => acc.add(x), xs, g.zeros([4]))
+   * @example const [hs, cs] = g.scan(([h, c], x) => lstmCell(h, c, x), xs, [h0, c0])
    */
-  scan(fn: (acc: SymbolicTensor, element: SymbolicTensor) => SymbolicTensor, elems: SymbolicTensor, initializer: SymbolicTensor | number): SymbolicTensor {
-    this.check('scan', elems);
-    if (elems.ndim === 0) throw new ShapeError(`scan: got elems of shape ${fmtShape(elems.shape)}, expected rank ≥ 1 (the loop runs along dim 0)`);
-    const init = typeof initializer === 'number' ? this.scalar(initializer, elems.dtype) : initializer;
-    this.check('scan', init);
-    return buildScan(this, fn, elems, init);
+  scan<S extends Nest<SymbolicTensor>, E extends Nest<SymbolicTensor>>(fn: (acc: S, element: E) => S, elems: E, initializer: S | number, options: ScanOptions = {}): S {
+    return scan(this, fn, elems, initializer, options);
+  }
+
+  /**
+   * TF1's tf.while_loop: loopVars ← body(loopVars) while cond(loopVars). With maximumIterations
+   * it is differentiable (a scan of that many masked steps); without, forward only.
+   * @example const [i, x] = g.whileLoop(([i]) => i.lt(10), ([i, x]) => [i.add(1), x.mul(2)], [g.constant(0, { dtype: 'int32' }), x0])
+   */
+  whileLoop<S extends Nest<SymbolicTensor>>(cond: (vars: S) => SymbolicTensor, body: (vars: S) => S, loopVars: S, options: WhileOptions = {}): S {
+    return whileLoop(this, cond, body, loopVars, options);
+  }
+
+  /**
+   * TF1's tf.cond: trueFn()'s results where pred (a 0-d bool) is true, else falseFn()'s; only the
+   * chosen branch runs (each is compiled once), and gradients() runs back through it.
+   * @example const y = g.cond(x.sum().gt(0), () => x.mul(2), () => x.neg())
+   */
+  cond<S extends Nest<SymbolicTensor>>(pred: SymbolicTensor, trueFn: () => S, falseFn: () => S): S {
+    return cond(this, pred, trueFn, falseFn);
   }
 }
 

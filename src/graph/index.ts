@@ -5,3 +5,6 @@ export { SymbolicTensor, Variable, type NodeKind } from './node.js';
 export { gradients } from './gradients.js';
 export { Session, type Feeds, type FeedValue, type Fetched, type Fetches, type SessionOptions } from './session.js';
 export { ClosedSessionError, GraphMismatchError, MissingFeedError, ScheduleError, UninitializedVariableError } from './errors.js';
+export * as train from './train.js';
+export type { ScanOptions, WhileOptions } from './control.js';
+export type { Nest } from './scan.js';

@@ -21,9 +21,10 @@ export function planBuffers(values: readonly PlanValue[], slots: Slot[], steps: 
   };
   const defined = new Map<number, number>();
   const lastUse = new Map<number, number>();
+  // A loop step writes all its outputs (a carry that nothing reads still needs its storage).
+  const written = (step: Step): number[] => (step.kind === 'scan' || step.kind === 'while' || step.kind === 'cond' ? step.outputs : [step.value]).map((i) => values[i].slot);
   steps.forEach((step, at) => {
-    const slot = values[step.value].slot;
-    if (slot >= 0 && slots[slot].kind === 'temp' && !defined.has(slot)) defined.set(slot, at);
+    for (const slot of written(step)) if (slot >= 0 && slots[slot].kind === 'temp' && !defined.has(slot)) defined.set(slot, at);
     for (const x of step.inputs) lastUse.set(rootSlot(x), at);
   });
   // A scan body's results are copied out by its caller after the body has run.
@@ -42,8 +43,7 @@ export function planBuffers(values: readonly PlanValue[], slots: Slot[], steps: 
   for (let at = 0; at < steps.length; at++) {
     // Outputs are placed before this step's dead inputs are released: a kernel never writes the
     // buffer it is reading.
-    const slot = values[steps[at].value].slot;
-    if (slot >= 0 && defined.get(slot) === at) slots[slot].buffer = take(plan, free, slots[slot]);
+    for (const slot of written(steps[at])) if (slot >= 0 && defined.get(slot) === at) slots[slot].buffer = take(plan, free, slots[slot]);
     for (const s of releaseAt.get(at) ?? []) free.push(slots[s].buffer);
   }
   plan.bufferBytes = plan.buffers.reduce((sum, b) => sum + bytes(b.dtype, b.numel), 0);

@@ -7,7 +7,7 @@ import type { OpDef } from '../ops/define.js';
 import { TensorOps } from '../ops/methods.js';
 import { OPS } from '../ops/table.js';
 import type { Tensor } from '../tensor.js';
-import { isRunSize, type Dim } from '../shape.js';
+import { broadcastShapes, isRunSize, type Dim } from '../shape.js';
 import { GraphMismatchError } from './errors.js';
 import type { Graph } from './graph.js';
 
@@ -15,10 +15,12 @@ import type { Graph } from './graph.js';
  * What a node is. 'op': one entry of the op table. 'placeholder': fed at run time. 'variable':
  * session state. 'constant': an eager tensor. 'random': a fresh draw each run. 'assign': writes
  * a variable and yields its new value. 'group': runs its controls, yields nothing.
- * 'stopGradient': its input, with no gradient. 'scan' / 'scanArg': a graph-side loop and the
- * arguments its body is built on.
+ * 'stopGradient': its input, with no gradient. 'scan' / 'scanArg' / 'scanOut': a graph-side loop,
+ * the arguments its body is built on, and one of its results. 'while': a loop run until its
+ * condition is false (forward only). 'cond': one of two branch plans, chosen at run time. 'sumTo': sums its input to the shape of its source, the dims
+ * decided at compile time.
  */
-export type NodeKind = 'op' | 'placeholder' | 'variable' | 'constant' | 'random' | 'assign' | 'group' | 'stopGradient' | 'scan' | 'scanArg';
+export type NodeKind = 'op' | 'placeholder' | 'variable' | 'constant' | 'random' | 'assign' | 'group' | 'stopGradient' | 'scan' | 'scanArg' | 'scanOut' | 'while' | 'cond' | 'sumTo';
 
 export interface NodeInit {
   kind: NodeKind;
@@ -91,13 +93,23 @@ export class SymbolicTensor extends TensorOps<SymbolicTensor> {
     for (const x of inputs) this.graph.check(op.name, x);
     const meta = op.shape(inputs, attrs);
     const contiguous = op.view === undefined ? true : inputs[0].plain && viewStaysPlain(op, inputs[0].shape, attrs);
-    const sources = op === OPS.expand && (attrs as { shape: Dim[] }).shape.includes(null) ? [...expandSources] : [];
+    const sources = (op === OPS.expand || op === OPS.reshape) && (attrs as { shape: Dim[] }).shape.includes(null) ? [...expandSources] : [];
     for (const value of Object.values(attrs)) if (isRunSize(value)) sources.push(...(value.of as SymbolicTensor[]));
     return this.graph.add(new SymbolicTensor(this.graph, { kind: 'op', op, inputs, attrs, shape: meta.shape, dtype: meta.dtype, contiguous, sources }));
   }
 
+  /**
+   * An unknown dim may be 1 in one input and not in another at run time, so each input with an
+   * unknown dim is expanded (a view, a no-op where the sizes agree) to the broadcast shape, which
+   * the compiler fills in from all the inputs.
+   */
   protected override elementwise(op: OpDef<any>, inputs: SymbolicTensor[], attrs: object = {}): SymbolicTensor {
-    return withSources(inputs, () => super.elementwise(op, inputs, attrs));
+    return withSources(inputs, () => {
+      const shape = broadcastShapes(op.name, inputs.map((x) => x.shape));
+      if (!shape.includes(null)) return super.elementwise(op, inputs, attrs);
+      const xs = inputs.map((x) => (x.shape.includes(null) ? x.applyOp(OPS.expand, [x], { shape }) : x.expand(shape)));
+      return this.applyOp(op, xs, attrs);
+    });
   }
 
   override expand(shape: readonly Dim[]): SymbolicTensor {
@@ -105,8 +117,31 @@ export class SymbolicTensor extends TensorOps<SymbolicTensor> {
     return owner === undefined ? super.expand(shape) : withSources([owner], () => super.expand(shape));
   }
 
+  /** reshape(a.shape) fills several unknown dims from a's run-time shape. */
+  override reshape(shape: readonly Dim[]): SymbolicTensor {
+    const owner = owners.get(shape);
+    return owner === undefined ? super.reshape(shape) : withSources([owner], () => super.reshape(shape));
+  }
+
+  /**
+   * sumTo(a.shape) where a has an unknown dim that this one has not (a broadcast operand fed as
+   * 1, or not): which dims to sum is known only at run time, so the compiler decides.
+   */
+  override sumTo(shape: readonly Dim[]): SymbolicTensor {
+    const owner = owners.get(shape);
+    const lead = this.ndim - shape.length;
+    const open = shape.some((d, i) => d === null && this.shape[lead + i] !== 1 && lead >= 0);
+    if (owner === undefined || !open) return super.sumTo(shape);
+    return this.graph.add(new SymbolicTensor(this.graph, { kind: 'sumTo', inputs: [this], shape, dtype: this.dtype, sources: [owner] }));
+  }
+
   protected scalar(value: number, dtype: DType): SymbolicTensor {
     return this.graph.scalar(value, dtype);
+  }
+
+  /** An nn module called on this node uses this graph's variable for each of its tensors. */
+  liftModuleTensor(t: Tensor, options: { trainable: boolean; name: string }): SymbolicTensor {
+    return this.graph.variableFor(t, options);
   }
 
   protected isSameKind(x: unknown): x is SymbolicTensor {

@@ -11,7 +11,7 @@ import type { SymbolicTensor, Variable } from './node.js';
  * How a value comes to be. 'view': a layout over its input's storage (views and stopGradient).
  * 'op': a kernel writes it. 'assign': it is the variable's storage after the write.
  */
-export type ValueKind = 'feed' | 'variable' | 'constant' | 'view' | 'op' | 'random' | 'assign' | 'scan' | 'group' | 'copy';
+export type ValueKind = 'feed' | 'variable' | 'constant' | 'view' | 'op' | 'random' | 'assign' | 'scan' | 'while' | 'cond' | 'scanOut' | 'group' | 'copy';
 
 export interface PlanValue {
   node: SymbolicTensor;
@@ -64,8 +64,11 @@ export type Step =
   | { kind: 'fused'; value: number; members: number[]; inputs: number[]; kernel: FusedKernel; target: Variable | null }
   | { kind: 'random'; value: number; inputs: number[] }
   | { kind: 'assign'; value: number; inputs: number[] }
-  | { kind: 'scan'; value: number; inputs: number[]; body: Plan }
-  | { kind: 'copy'; value: number; inputs: number[] };
+  /** A loop: body (and condition) plans of their own; writes every one of its outputs. */
+  | { kind: 'scan' | 'while'; value: number; inputs: number[]; body: Plan; condition: Plan | null; outputs: number[] }
+  | { kind: 'copy'; value: number; inputs: number[] }
+  /** A cond: reads pred (inputs[0]), runs one branch plan; writes every one of its outputs. */
+  | { kind: 'cond'; value: number; inputs: number[]; branches: [Plan, Plan]; outputs: number[] };
 
 export interface PlanStats {
   /** Nodes the fetches need (stopping at fed nodes). */

@@ -41,8 +41,14 @@ export function schedule(values: PlanValue[], slots: Slot[], fusion: FusionPlan,
       case 'random':
         add({ kind: 'random', value: i, inputs: [] });
         return;
+      case 'cond':
+        for (const o of v.attrs.outs as number[]) producer.set(o, made.length);
+        add({ kind: 'cond', value: i, inputs: v.inputs, branches: v.attrs.branches, outputs: v.attrs.outs });
+        return;
       case 'scan':
-        add({ kind: 'scan', value: i, inputs: v.inputs, body: v.attrs.body });
+      case 'while':
+        for (const o of v.attrs.outs as number[]) producer.set(o, made.length);
+        add({ kind: v.kind, value: i, inputs: v.inputs, body: v.attrs.body, condition: v.attrs.condition, outputs: v.attrs.outs });
         return;
       case 'assign': {
         const into = fusion.assignInto.get(i);
@@ -83,11 +89,11 @@ export function schedule(values: PlanValue[], slots: Slot[], fusion: FusionPlan,
     if (internal) return f;
     const r = values[root(values, f)];
     if (r.kind === 'random') return f;
-    if ((r.kind === 'op' || r.kind === 'scan') && slots[r.slot].kind === 'temp') {
+    if ((r.kind === 'op' || r.kind === 'scanOut') && slots[r.slot].kind === 'temp') {
       slots[r.slot].kind = 'fresh';
       return f;
     }
-    if (r.kind === 'op' || r.kind === 'scan') return f; // already fresh
+    if (r.kind === 'op' || r.kind === 'scanOut') return f; // already fresh
     slots.push({ kind: 'fresh', dtype: v.dtype, numel: v.shape.reduce((a, b) => a * b, 1), buffer: -1 });
     const strides = contiguousStrides(v.shape);
     values.push({ node: v.node, kind: 'copy', op: null, inputs: [f], controls: [], attrs: {}, shape: v.shape, strides, dtype: v.dtype, slot: slots.length - 1, layout: { shape: v.shape, strides, offset: 0 } });

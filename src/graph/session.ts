@@ -6,7 +6,8 @@ import { dtypeOfArray, type DType } from '../dtype.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
 import { runtimeStats, synchronize } from '../runtime/stream.js';
 import { Storage } from '../storage.js';
-import { numel } from '../shape.js';
+import { contiguousStrides, numel } from '../shape.js';
+import type { Module, StateDict } from '../nn/module.js';
 import { Tensor } from '../tensor.js';
 import { compile, type FeedSpec } from './compile.js';
 import { ClosedSessionError, GraphMismatchError, UninitializedVariableError } from './errors.js';
@@ -61,7 +62,7 @@ export class Session {
     }
     for (const v of plan.writes) if (!this.values.has(v)) this.values.set(v, new Storage(v.dtype, numel(v.shape)));
     const before = runtimeStats();
-    const bufs = execute(plan, { feeds: plan.feeds.map((n) => bound.get(n) as Tensor), variable: (v) => this.values.get(v) as Storage });
+    const bufs = await execute(plan, { feeds: plan.feeds.map((n) => bound.get(n) as Tensor), variable: (v) => this.values.get(v) as Storage });
     await synchronize();
     const after = runtimeStats();
     plan.lastRun = { inlineLaunches: after.inlineLaunches - before.inlineLaunches, poolLaunches: after.poolLaunches - before.poolLaunches, poolTasks: after.poolTasks - before.poolTasks };
@@ -76,6 +77,56 @@ export class Session {
     const { list } = this.flatten(fetches);
     const bound = this.bindFeeds(feeds);
     return explainPlan(await this.planFor(list, bound), list);
+  }
+
+  /**
+   * The session's values of an nn module's parameters and buffers (those a call on this graph
+   * made variables of), as a state dict keyed as module.stateDict() is. The tensors are copies.
+   * @example await save(await sess.stateDict(model), 'model.safetensors')
+   */
+  async stateDict(module: Module): Promise<StateDict> {
+    if (this.closed) throw new ClosedSessionError('Session.stateDict: the session is closed; expected a new Session');
+    const out: StateDict = {};
+    for (const [name, t] of moduleTensors('Session.stateDict', module)) {
+      const v = this.graph.variableOf(t);
+      const s = v === null ? undefined : this.values.get(v);
+      if (s !== undefined) out[name] = noGrad(() => new Tensor(s, [...t.shape], contiguousStrides(t.shape), 0).clone());
+    }
+    await synchronize();
+    return out;
+  }
+
+  /**
+   * Copies the session's values of a module's variables into the module's own parameters and
+   * buffers, so the model trained as a graph runs, saves and loads eagerly.
+   * @example await sess.writeBack(model); await save(model.stateDict(), 'model.safetensors')
+   */
+  async writeBack(module: Module): Promise<void> {
+    moduleTensors('Session.writeBack', module);
+    const state = await this.stateDict(module);
+    noGrad(() => {
+      for (const [name, t] of moduleTensors('Session.writeBack', module)) if (state[name] !== undefined) t.copy_(state[name]);
+    });
+    await synchronize();
+  }
+
+  /**
+   * Sets the session's variables for a module's tensors from a state dict (as module.stateDict()
+   * gives, or load() reads), through the module: it checks the keys, shapes and dtypes.
+   */
+  async loadStateDict(module: Module, state: StateDict): Promise<void> {
+    if (this.closed) throw new ClosedSessionError('Session.loadStateDict: the session is closed; expected a new Session');
+    moduleTensors('Session.loadStateDict', module);
+    module.loadStateDict(state);
+    for (const [, t] of moduleTensors('Session.loadStateDict', module)) {
+      const v = this.graph.variableOf(t);
+      if (v === null) continue;
+      let s = this.values.get(v);
+      if (s === undefined) this.values.set(v, (s = new Storage(v.dtype, numel(v.shape))));
+      const dst = new Tensor(s, [...t.shape], contiguousStrides(t.shape), 0);
+      noGrad(() => dst.copy_(t));
+    }
+    await synchronize();
   }
 
   /** Forgets the variables' values and the compiled plans; later runs throw. */
@@ -127,6 +178,13 @@ export class Session {
     }
     return out;
   }
+}
+
+function moduleTensors(op: string, module: Module): [string, Tensor][] {
+  if (module === null || typeof module !== 'object' || typeof (module as Module).namedParameters !== 'function') {
+    throw new ValueError(`${op}: got ${module === null ? 'null' : typeof module}, expected an nn.Module`);
+  }
+  return [...module.namedParameters(), ...module.namedBuffers()];
 }
 
 /** A feed as a contiguous tensor of the node's dtype, its shape checked against the node's. */

@@ -5,6 +5,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { isFloat } from '../dtype.js';
 import { fmtShape, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
+import { bindForward } from './symbolic.js';
 
 const PARAMETERS = new WeakSet<Tensor>();
 const BUFFERS = new WeakSet<Tensor>();
@@ -33,6 +34,10 @@ export function isParameter(x: unknown): x is Tensor {
   return x instanceof Tensor && PARAMETERS.has(x);
 }
 
+export function isBuffer(x: unknown): x is Tensor {
+  return x instanceof Tensor && BUFFERS.has(x);
+}
+
 export interface LoadStateDictOptions {
   /** When false, missing and unexpected keys are reported instead of thrown (mis-shaped keys always throw). */
   strict?: boolean;
@@ -48,6 +53,11 @@ type Entry = { kind: 'module'; value: Module } | { kind: 'parameter' | 'buffer';
 export abstract class Module {
   /** Dropout and friends behave differently in training; set with train() / eval(). */
   training = true;
+
+  constructor() {
+    // Called on a graph's symbolic tensor, forward uses the graph's variables (see symbolic.ts).
+    bindForward(this, isParameter, isBuffer);
+  }
 
   abstract forward(...inputs: any[]): any;
 

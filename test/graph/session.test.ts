@@ -208,11 +208,12 @@ describe('errors', () => {
     expect(() => gradients(x.applyOp(opaque, [x], {}).mul(x).sum(), [x])).toThrow(/^opaque: has no gradient/);
   });
 
-  it('gradients through scan', () => {
+  it('gradients through a whileLoop without maximumIterations', () => {
     const g = new Graph();
-    const x = g.placeholder('float32', [3, 2]);
-    const out = g.scan((acc, e) => acc.add(e), x, g.zeros([2]));
-    expect(() => gradients(out.sum(), [x])).toThrow(/^scan \(scan_\d+\): gradients through scan are not supported/);
+    const x = g.placeholder('float32', [2]);
+    const [, y] = g.whileLoop(([i]) => i.lt(3), ([i, v]) => [i.add(1), v.mul(2)], [g.constant(0, { dtype: 'int32' }), x]);
+    expect(() => gradients(y.sum(), [x])).toThrow(AutogradError);
+    expect(() => gradients(y.sum(), [x])).toThrow(/^whileLoop \(while_\d+\): has no gradient without maximumIterations/);
   });
 
   it('every one of them is a SkeinError', () => {

@@ -19,13 +19,14 @@ interface BlasAddon {
  * The grid depends on the shapes only: tiles of at most TILE_MAX × TILE_MAX, split evenly (to
  * multiples of ALIGN) and halved along the longer side while the launch has fewer than MIN_TILES
  * tiles and each half still holds MIN_TILE_FLOPS, so two threads can share a W2-sized product.
- * Big tiles matter: OpenBLAS packs its own panels per call, and at 1024³ one call per 512×512
- * tile ran within noise of one call for the whole product (≈ 75 vs 83 GFLOP/s, thread CPU time on
- * a loaded machine), while 128×128 tiles lost a third.
+ * Big tiles matter: OpenBLAS packs its own panels per call. At 1024³ (C, thread CPU time, a
+ * loaded machine, so noisy) one call per 512×512 tile ran 79–82 GFLOP/s against 84–86 for one
+ * call over the whole product, 256×256 tiles about the same, 128×128 tiles ≈ 57.
  */
 const TILE_MAX = 512;
 const ALIGN = 16;
 const MIN_TILES = 4;
+/** A half tile holds at least this much: 2²² flops ≈ 60 µs on one thread. */
 const MIN_TILE_FLOPS = 1 << 22;
 
 /**
@@ -65,6 +66,7 @@ function grid({ batchShape, m, n, k }: MatmulArgs): Grid {
   let tileCols = evenTile(n, Math.ceil(n / TILE_MAX));
   const blocks = (size: number, tile: number) => (size === 0 ? 0 : Math.ceil(size / tile));
   // Each halving at least halves a tile side, so this ends within log2(TILE_MAX / ALIGN) · 2 rounds.
+  // A half tile does tileRows·tileCols·k/2 multiply-adds = tileRows·tileCols·k flops.
   while (batch * blocks(m, tileRows) * blocks(n, tileCols) < MIN_TILES && tileRows * tileCols * k >= MIN_TILE_FLOPS) {
     if (tileRows >= tileCols && tileRows > ALIGN) tileRows = evenTile(m, 2 * blocks(m, tileRows));
     else if (tileCols > ALIGN) tileCols = evenTile(n, 2 * blocks(n, tileCols));

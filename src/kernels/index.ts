@@ -49,11 +49,15 @@ export interface KernelConfig {
  * The matmul kernel for this process: `forced` (SKEIN_MATMUL=native|relaxed|simd|js) when given,
  * else the fastest this machine has: OpenBLAS through the native addon, then WebAssembly (which
  * needs the tensor heap), then TypeScript. Forcing 'native' where the addon cannot load throws
- * with the reason, rather than quietly testing or timing another kernel.
+ * with the reason, rather than quietly testing or timing another kernel; so does a name it does
+ * not know.
  *
  * @example chooseMatmul(process.env.SKEIN_MATMUL, heapMemory() !== null) // 'native' here
  */
 export function chooseMatmul(forced: string | undefined, heap: boolean): KernelConfig['matmul'] {
+  if (forced !== undefined && forced !== '' && !['native', 'relaxed', 'simd', 'js'].includes(forced)) {
+    throw new Error(`SKEIN_MATMUL=${forced}: expected native, relaxed, simd or js (or unset, for the fastest this machine has)`);
+  }
   if (forced === 'native') {
     if (loadMatmulNative() === null) throw new Error(`SKEIN_MATMUL=native, but the BLAS addon is unavailable: ${nativeMatmulReason()}`);
     return 'native';

@@ -54,7 +54,7 @@ for (let r = 0; r < rounds; r++) {
     record(`${lib}×${t}`, direct(t));
   }
 }
-console.log(`matmul-${size}, float32, Skein matmul kernel: ${runtimeStats().matmulKernel}; ${lib} (OpenBLAS direct); medians of ${rounds} interleaved rounds of ${seconds} s`);
+console.log(`matmul-${size}, float32, Skein matmul kernel: ${runtimeStats().matmulKernel}; ${lib === 'numpy' ? 'numpy (OpenBLAS called directly)' : 'PyTorch (OpenBLAS through torch.mm)'}; medians of ${rounds} interleaved rounds of ${seconds} s`);
 for (const t of threads) {
   const s = median(samples.get(`skein×${t}`) as number[]);
   const d = median(samples.get(`${lib}×${t}`) as number[]);

@@ -1,6 +1,7 @@
 // The kernel registry, imported by the main thread and by workers alike. A task names a kernel
 // and carries its arguments (typed arrays over SharedArrayBuffers, shapes, numbers).
 // Nothing in src/kernels may import tensor, ops, graph or runtime.
+import { DeviceError, ValueError } from '../errors.js';
 import { mapKernel, useWasmMap } from './elementwise.js';
 import { loadMapWasm } from './elementwise-wasm.js';
 import { exprWasm } from './expr-wasm.js';
@@ -56,10 +57,10 @@ export interface KernelConfig {
  */
 export function chooseMatmul(forced: string | undefined, heap: boolean): KernelConfig['matmul'] {
   if (forced !== undefined && forced !== '' && !['native', 'relaxed', 'simd', 'js'].includes(forced)) {
-    throw new Error(`SKEIN_MATMUL=${forced}: expected native, relaxed, simd or js (or unset, for the fastest this machine has)`);
+    throw new ValueError(`SKEIN_MATMUL=${forced}: expected native, relaxed, simd or js (or unset, for the fastest this machine has)`);
   }
   if (forced === 'native') {
-    if (loadMatmulNative() === null) throw new Error(`SKEIN_MATMUL=native, but the BLAS addon is unavailable: ${nativeMatmulReason()}`);
+    if (loadMatmulNative() === null) throw new DeviceError(`SKEIN_MATMUL=native, but the BLAS addon is unavailable: ${nativeMatmulReason()}`);
     return 'native';
   }
   if (forced === 'js') return 'js';
@@ -81,7 +82,7 @@ export function configureKernels(config: KernelConfig): void {
   if (config.matmul === 'native') {
     const native = loadMatmulNative();
     // The main thread picked it, so a thread that cannot load it would compute other bits.
-    if (native === null) throw new Error(`kernels: the native matmul was picked, but this thread cannot load it: ${nativeMatmulReason()}`);
+    if (native === null) throw new DeviceError(`kernels: the native matmul was picked, but this thread cannot load it: ${nativeMatmulReason()}`);
     KERNELS.matmul = native;
     return;
   }

@@ -76,13 +76,13 @@ describe('the matmul kernel a process picks', () => {
   it('refuses a kernel name it does not know, listing the ones it does', () => {
     const r = child({ SKEIN_MATMUL: 'blas' });
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/SKEIN_MATMUL=blas: expected native, relaxed, simd or js/);
+    expect(r.stderr).toMatch(/ValueError: SKEIN_MATMUL=blas: expected native, relaxed, simd or js/);
   });
 
   it('fails loudly, naming the reason, when SKEIN_MATMUL=native cannot be honoured', () => {
     const r = child({ SKEIN_MATMUL: 'native', SKEIN_NATIVE: 'off' });
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/SKEIN_MATMUL=native, but the BLAS addon is unavailable: SKEIN_NATIVE=off/);
+    expect(r.stderr).toMatch(/DeviceError: SKEIN_MATMUL=native, but the BLAS addon is unavailable: SKEIN_NATIVE=off/);
   });
 });
 

@@ -9,6 +9,7 @@
 //
 // SKEIN_REQUIRE_NATIVE=blas,mpi (CI) turns a skip or a failed build of those addons into an
 // error, so a missing system package fails the run instead of silently testing less.
+// SKEIN_NATIVE_OUT=dir builds there instead (tests of the skip path, which must not touch dist).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
-const outDir = join(root, 'dist', 'native');
+const outDir = process.env.SKEIN_NATIVE_OUT || join(root, 'dist', 'native');
 const required = new Set((process.env.SKEIN_REQUIRE_NATIVE ?? '').split(',').filter(Boolean));
 
 /** Node-API headers: beside the running node (official builds, nvm) or the distribution's. */

@@ -1,12 +1,14 @@
 // The kernel registry, imported by the main thread and by workers alike. A task names a kernel
 // and carries its arguments (typed arrays over SharedArrayBuffers, shapes, numbers).
 // Nothing in src/kernels may import tensor, ops, graph or runtime.
+import { DeviceError, ValueError } from '../errors.js';
 import { mapKernel, useWasmMap } from './elementwise.js';
 import { loadMapWasm } from './elementwise-wasm.js';
 import { exprWasm } from './expr-wasm.js';
 import { gatherKernel, indexAddKernel, indexSelectKernel, scatterAddKernel } from './gather.js';
 import { matmulJs } from './matmul.js';
-import { loadMatmulWasm, type MatmulVariant } from './matmul-wasm.js';
+import { loadMatmulNative, nativeMatmulReason, useMatmulNative } from './matmul-native.js';
+import { bestMatmulVariant, loadMatmulWasm, type MatmulVariant } from './matmul-wasm.js';
 import { randomKernel } from './random.js';
 import { reduceKernel } from './reduce.js';
 import { scanKernel } from './scan.js';
@@ -16,6 +18,7 @@ import type { WasmMemory } from './wasm-module.js';
 
 export type { DataArray, FloatArray, Kernel, MatmulArgs } from './types.js';
 export { bestMatmulVariant, type MatmulVariant } from './matmul-wasm.js';
+export { gemmTile, type GemmTile } from './matmul-native.js';
 
 const KERNELS: Record<string, Kernel<any>> = {
   map: mapKernel,
@@ -39,7 +42,8 @@ export interface KernelTask {
 
 /** Which implementation backs a kernel name; main thread and workers must agree, or bits differ. */
 export interface KernelConfig {
-  matmul: MatmulVariant | 'js';
+  /** 'native': OpenBLAS through native/blas, float32 and float64; else WASM (float32) or JS. */
+  matmul: MatmulVariant | 'js' | 'native';
   /** 'wasm': float32 passes over the tensor heap run in WebAssembly SIMD (same bits as 'js'). */
   elementwise: 'wasm' | 'js';
   /** The tensor heap (a shared WebAssembly memory), which the WASM loops import. */
@@ -47,12 +51,45 @@ export interface KernelConfig {
 }
 
 /**
- * float32 products run in WebAssembly SIMD, float64 ones in TypeScript: the choice depends on
- * the dtype alone, never on where the launch runs, so inline and pooled results are the same bits.
+ * The matmul kernel for this process: `forced` (SKEIN_MATMUL=native|relaxed|simd|js) when given,
+ * else the fastest this machine has: OpenBLAS through the native addon, then WebAssembly (which
+ * needs the tensor heap), then TypeScript. Forcing 'native' where the addon cannot load throws
+ * with the reason, rather than quietly testing or timing another kernel; so does a name it does
+ * not know.
+ *
+ * @example chooseMatmul(process.env.SKEIN_MATMUL, heapMemory() !== null) // 'native' here
+ */
+export function chooseMatmul(forced: string | undefined, heap: boolean): KernelConfig['matmul'] {
+  if (forced !== undefined && forced !== '' && !['native', 'relaxed', 'simd', 'js'].includes(forced)) {
+    throw new ValueError(`SKEIN_MATMUL=${forced}: expected native, relaxed, simd or js (or unset, for the fastest this machine has)`);
+  }
+  if (forced === 'native') {
+    if (loadMatmulNative() === null) throw new DeviceError(`SKEIN_MATMUL=native, but the BLAS addon is unavailable: ${nativeMatmulReason()}`);
+    return 'native';
+  }
+  if (forced === 'js') return 'js';
+  // The WASM kernels compute in the tensor heap: without one, TypeScript.
+  if (forced === 'simd' || forced === 'relaxed') return heap ? forced : 'js';
+  if (loadMatmulNative() !== null) return 'native';
+  return heap ? bestMatmulVariant() ?? 'js' : 'js';
+}
+
+/**
+ * With 'native', every product runs in OpenBLAS. Otherwise float32 products run in WebAssembly
+ * SIMD and float64 ones in TypeScript. Either way the choice depends on the dtype alone, never on
+ * where the launch runs, so inline and pooled results are the same bits.
  */
 export function configureKernels(config: KernelConfig): void {
   const heap = config.elementwise === 'wasm' ? config.heap : null;
   useWasmMap(heap === null ? null : loadMapWasm(heap), heap === null ? null : exprWasm(heap));
+  useMatmulNative(config.matmul === 'native');
+  if (config.matmul === 'native') {
+    const native = loadMatmulNative();
+    // The main thread picked it, so a thread that cannot load it would compute other bits.
+    if (native === null) throw new DeviceError(`kernels: the native matmul was picked, but this thread cannot load it: ${nativeMatmulReason()}`);
+    KERNELS.matmul = native;
+    return;
+  }
   const wasm = config.matmul === 'js' || config.heap === null ? null : loadMatmulWasm(config.matmul, config.heap);
   if (wasm === null) {
     KERNELS.matmul = matmulJs;

@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { ValueError } from '../errors.js';
 import { heapMemory } from '../heap.js';
-import { bestMatmulVariant, configureKernels, type KernelConfig } from '../kernels/index.js';
+import { chooseMatmul, configureKernels, type KernelConfig } from '../kernels/index.js';
 import { closeLane } from './lane.js';
 import type { TileJob } from './tiles.js';
 import { workerPath } from './worker-path.js';
@@ -13,16 +13,15 @@ let threads = availableParallelism();
 let pool: Piscina | null = null;
 /**
  * The kernels this process uses, picked once on the main thread and handed to every worker with
- * the tensor heap: relaxed-SIMD matmul where this Node compiles it, plain SIMD otherwise, and the
- * WASM elementwise loops. SKEIN_MATMUL=js|simd|relaxed and SKEIN_ELEMENTWISE=js|wasm override
- * (the bench compares them).
+ * the tensor heap: OpenBLAS matmul where its addon loads, else relaxed-SIMD where this Node
+ * compiles it, else plain SIMD (chooseMatmul); and the WASM elementwise loops.
+ * SKEIN_MATMUL=native|relaxed|simd|js and SKEIN_ELEMENTWISE=js|wasm override (the bench compares them).
  */
 function initialConfig(): KernelConfig {
   const heap = heapMemory();
-  const forced = process.env.SKEIN_MATMUL;
+  const matmul = chooseMatmul(process.env.SKEIN_MATMUL, heap !== null);
   // The WASM kernels work in the tensor heap: without one (no shared WebAssembly memory), JS only.
-  if (heap === null) return { matmul: 'js', elementwise: 'js', heap };
-  const matmul = forced === 'js' || forced === 'simd' || forced === 'relaxed' ? forced : bestMatmulVariant() ?? 'js';
+  if (heap === null) return { matmul, elementwise: 'js', heap };
   const elementwise = process.env.SKEIN_ELEMENTWISE === 'js' ? 'js' : 'wasm';
   return { matmul, elementwise, heap };
 }

@@ -57,9 +57,11 @@ export interface RuntimeStats {
   queueBound: number;
   /** Times a full queue made the main thread drain it before taking more work. */
   backpressureDrains: number;
+  /** The matmul kernel in use: 'native' (OpenBLAS), 'relaxed' or 'simd' (WebAssembly), or 'js'. */
+  matmulKernel: string;
 }
 
-const stats: RuntimeStats = { inlineLaunches: 0, laneLaunches: 0, poolLaunches: 0, poolTasks: 0, maxQueueDepth: 0, queueBound: MAX_DEPTH, backpressureDrains: 0 };
+const stats: Omit<RuntimeStats, 'matmulKernel'> = { inlineLaunches: 0, laneLaunches: 0, poolLaunches: 0, poolTasks: 0, maxQueueDepth: 0, queueBound: MAX_DEPTH, backpressureDrains: 0 };
 let injectedFault: 'throw' | 'exit' | null = null;
 
 /** Why a pool task failed, in the words a user needs: a worker that died is not a kernel bug. */
@@ -352,7 +354,7 @@ export function getLaneLimit(): number {
 }
 
 export function runtimeStats(): RuntimeStats {
-  return { ...stats };
+  return { ...stats, matmulKernel: activeKernelConfig().matmul };
 }
 
 /**

@@ -49,7 +49,8 @@ describe('memoryStats()', () => {
 describe('a loop that never awaits', () => {
   it('never queues more launches than the stream bound, and still computes the right answer', async () => {
     setNumThreads(2);
-    const w = randn([256, 256]);
+    // 512: on the pool for every matmul kernel (256³ takes ≈ 0.5 ms on OpenBLAS: the lane's).
+    const w = randn([512, 512]);
     await synchronize();
     const bound = runtimeStats().queueBound;
     const drainsBefore = runtimeStats().backpressureDrains;

@@ -64,8 +64,9 @@ describe('Ctrl-C during training', { timeout: TIMEOUT_MS }, () => {
 describe('shutdown() while work is in flight, then recovery', { timeout: TIMEOUT_MS }, () => {
   it('rejects every pending read with a DeviceError, keeps parameters usable, and lets training resume', async () => {
     setNumThreads(2);
-    const x = randn([256, 256]);
-    const w = randn([256, 256]);
+    // 512: on the pool for every matmul kernel (256³ takes ≈ 0.5 ms on OpenBLAS: the lane's).
+    const x = randn([512, 512]);
+    const w = randn([512, 512]);
     await synchronize();
     const wBefore = await w.data();
     const before = runtimeStats().poolLaunches;

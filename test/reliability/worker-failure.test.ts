@@ -6,8 +6,11 @@ import { DeviceError, detectAnomaly, AutogradError, getInlineLimit, getLaneLimit
 import { getPool } from '../../src/runtime/pool.js';
 import { injectWorkerFault } from '../../src/runtime/stream.js';
 
-/** 256×256 matmul: above the pool threshold, and several tiles, so the fault lands mid-op. */
-const N = 256;
+/**
+ * 512×512 matmul: above the pool threshold for every matmul kernel (OpenBLAS does 256³ in about
+ * the inline limit), and several tiles, so the fault lands mid-op.
+ */
+const N = 512;
 /** Worker restarts and a 256³ matmul on a shared 2-core machine. */
 const TIMEOUT_MS = 60_000;
 
@@ -99,8 +102,8 @@ describe.each(FAULTS)('a worker that faults with $kind mid-op', { timeout: TIMEO
 // The lane: the main thread and a helper thread share a launch. A helper that throws or dies
 // holding a tile fails that launch alone; the next launch gets a fresh helper.
 describe.each(FAULTS)('a lane helper that faults with $kind mid-op', { timeout: TIMEOUT_MS }, ({ kind, says }) => {
-  /** 128×128: two row blocks, so two tiles, one of which the faulting helper holds. */
-  const M = 128;
+  /** 256×256: several tiles on every matmul kernel, one of which the faulting helper holds. */
+  const M = 256;
   const limits = { inline: getInlineLimit(), lane: getLaneLimit() };
   beforeAll(() => {
     setInlineLimit(Infinity);

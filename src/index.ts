@@ -12,7 +12,7 @@ export { cat, stack, where, type ClampOptions } from './ops/methods.js';
 export { OPS, type OpName } from './ops/table.js';
 export type { OpDef, Meta } from './ops/define.js';
 export { DTYPES, type DType } from './dtype.js';
-export { SkeinError, ShapeError, DTypeError, IndexError, ValueError, AutogradError, DeviceError } from './errors.js';
+export { SkeinError, ShapeError, DTypeError, IndexError, ValueError, AutogradError, DeviceError, DistributedError } from './errors.js';
 export { noGrad, enableGrad, isGradEnabled, gradcheck, GradcheckError, FunctionCtx };
 export type { BackwardOptions } from './autograd/engine.js';
 export type { GradcheckOptions } from './autograd/gradcheck.js';
@@ -38,6 +38,9 @@ export async function shutdown(): Promise<void> {
   stream.abandon(new DeviceError('shutdown: the device was shut down while this result was still being computed'));
   await closePool();
 }
+
+/** Collectives across processes over MPI (also importable as 'skein/distributed'); the addon loads on init(). */
+export * as distributed from './distributed/index.js';
 
 /** Static graphs, TensorFlow 1.x style (also importable as 'skein/graph'). */
 export * as graph from './graph/index.js';

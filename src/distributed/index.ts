@@ -60,6 +60,7 @@ export function init(options: InitOptions = {}): Promise<void> {
       Object.assign(process.env, { RANK: String(info.rank), WORLD_SIZE: String(info.size), LOCAL_RANK: String(info.localRank), LOCAL_WORLD_SIZE: String(info.localSize) });
       // A healthy job finalizes at exit; a failed one aborts (MPI_Abort), which ends every rank.
       process.once('exit', () => native.shutdown());
+      process.on('SIGTERM', onTerminate);
     },
     (err: unknown) => {
       starting = null;
@@ -101,27 +102,45 @@ function reduceCode(op: string, t: Tensor, options: ReduceOptions | undefined): 
   return REDUCE[name];
 }
 
+/** Collectives not yet settled: a SIGTERM from the launcher fails them (see onTerminate). */
+const waiting = new Map<(err: Error) => void, string>();
+
 /** Queues one collective in the stream's order; its promise settles when MPI returned. */
 function enqueue(op: string, reads: Storage[], writes: Storage[], call: () => Promise<void>): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    submitExternal({
-      op,
-      reads,
-      writes,
-      run: () =>
+    const run = () =>
+      new Promise<void>((done, failed) => {
+        const fail = (error: Error) => {
+          waiting.delete(fail);
+          reject(error);
+          failed(error);
+        };
+        waiting.set(fail, op);
         call().then(
           () => {
+            waiting.delete(fail);
             for (const s of writes) s.version += 1;
             resolve();
+            done();
           },
-          (err: unknown) => {
-            const error = distributedError(op, err);
-            reject(error);
-            throw error;
-          },
-        ),
-    });
+          (err: unknown) => fail(distributedError(op, err)),
+        );
+      });
+    submitExternal({ op, reads, writes, run });
   });
+}
+
+/**
+ * mpirun ends the other ranks with SIGTERM when one dies. The collectives this rank is waiting
+ * for fail with a DistributedError (so the program can say why), then the signal takes its
+ * default course: no MPI_Finalize, which would wait for the dead rank.
+ */
+function onTerminate(): void {
+  for (const [fail, op] of [...waiting]) fail(new DistributedError(`${op}: the launcher is ending this rank (SIGTERM) while it waits for the other ranks: another rank failed, or the job was cancelled`));
+  setTimeout(() => {
+    process.removeListener('SIGTERM', onTerminate);
+    process.kill(process.pid, 'SIGTERM');
+  }, 100);
 }
 
 /** Settled by the tensor's reads: the rejection is theirs to report, not an unhandled one. */
@@ -214,6 +233,7 @@ export async function destroy(): Promise<void> {
     throw distributedError('destroy', err);
   } finally {
     native.join();
+    process.removeListener('SIGTERM', onTerminate);
     addon = null;
     worldSize = 0;
     rank = -1;

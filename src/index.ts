@@ -25,6 +25,7 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export { save, load, loadMetadata, withPrefix, underPrefix, CheckpointError } from './io/index.js';
 export { DataLoader, randperm, type DataLoaderOptions } from './data/index.js';
+export * as data from './data/index.js';
 
 /** torch.autograd's counterpart: `class MyReLU extends autograd.Function { … }`. */
 export const autograd = { Function: AutogradFunction, FunctionCtx, gradcheck, noGrad, enableGrad, isGradEnabled };

@@ -87,7 +87,7 @@ export function getWorldSize(): number {
 
 /** The tensor's elements as a typed array over its own memory (no copy). */
 function elements(op: string, t: Tensor): CollectiveArray {
-  if (!(t instanceof Tensor)) throw new ValueError(`${op}: got ${typeof t}, expected a Tensor`);
+  if (!(t instanceof Tensor)) throw new ValueError(`${op}: got ${Array.isArray(t) ? 'an array' : t === null ? 'null' : typeof t}, expected a Tensor`);
   if (t.dtype !== 'float32' && t.dtype !== 'float64' && t.dtype !== 'int32') {
     throw new DTypeError(`${op}: got a tensor of dtype ${t.dtype}, expected float32, float64 or int32`);
   }

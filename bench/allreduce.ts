@@ -2,7 +2,10 @@
 // same run, 1 KiB … 64 MiB of float32; and mnist-ddp's samples/s, 2 processes × 1 thread against
 // 1 process × 2 threads.
 //
-//   node dist/bench/allreduce.js [--procs 2] [--btl self,tcp] [--ddp] [--steps 300]
+//   node dist/bench/allreduce.js [--procs 2] [--btl self,tcp] [--ddp] [--steps 300] [--two-hosts]
+//
+// --two-hosts runs the two ranks on two emulated hosts (bench/two-hosts.sh: network namespaces
+// and a veth pair, TCP only; root).
 //
 // Bus bandwidth is NCCL's: algorithm bandwidth (bytes / time) × 2(n − 1)/n, what each link
 // carries in a ring all-reduce, so figures compare across rank counts. The C loop is built on the
@@ -65,6 +68,14 @@ async function rankMain(): Promise<void> {
   await dist.destroy();
 }
 
+const twoHosts = process.argv.includes('--two-hosts');
+const TWO_HOSTS = fileURLToPath(new URL('../../bench/two-hosts.sh', import.meta.url));
+
+/** The launcher and its arguments before the program. */
+function launcher(procs: number, btl: string | undefined): [string, string[]] {
+  return twoHosts ? [TWO_HOSTS, ['run']] : ['mpirun', mpirunArgs(procs, btl)];
+}
+
 function mpirunArgs(procs: number, btl: string | undefined): string[] {
   const args = ['-np', String(procs), '--bind-to', 'none', '--oversubscribe'];
   if (btl !== undefined) args.push('--mca', 'btl', btl);
@@ -89,11 +100,13 @@ function bandwidth(procs: number, btl: string | undefined): void {
   try {
     writeFileSync(join(dir, 'loop.c'), C_LOOP);
     execFileSync('mpicc', ['-O2', join(dir, 'loop.c'), '-o', join(dir, 'loop')]);
-    const c = spawnSync('mpirun', [...mpirunArgs(procs, btl), join(dir, 'loop'), ...SIZES.flatMap((b) => [String(b), String(iterations(b))])], { encoding: 'utf8' });
-    const skein = spawnSync('mpirun', [...mpirunArgs(procs, btl), process.execPath, fileURLToPath(import.meta.url), '--rank'], { encoding: 'utf8' });
+    const [cmd, args] = launcher(procs, btl);
+    const c = spawnSync(cmd, [...args, join(dir, 'loop'), ...SIZES.flatMap((b) => [String(b), String(iterations(b))])], { encoding: 'utf8' });
+    const skein = spawnSync(cmd, [...args, process.execPath, fileURLToPath(import.meta.url), '--rank'], { encoding: 'utf8' });
     if (c.status !== 0 || skein.status !== 0) throw new Error(`allreduce bench: mpirun failed\n${c.stderr}\n${skein.stderr}`);
     const [cRows, sRows] = [rows(c.stdout), rows(skein.stdout)];
-    console.log(`all-reduce bus bandwidth, ${procs} ranks, float32 sum, btl ${btl ?? "Open MPI's default (shared memory here)"}`);
+    const where = twoHosts ? 'two emulated hosts (netns + veth, TCP)' : `btl ${btl ?? "Open MPI's default (shared memory here)"}`;
+    console.log(`all-reduce bus bandwidth, ${twoHosts ? 2 : procs} ranks, float32 sum, ${where}`);
     console.log('size       C MPI_Allreduce   Skein allReduce   Skein / C   Skein µs/op');
     for (let i = 0; i < SIZES.length; i++) {
       const [cb, sb] = [busGBs(cRows[i], procs), busGBs(sRows[i], procs)];
@@ -121,7 +134,7 @@ function argValue(flag: string): string | undefined {
 
 if (process.argv.includes('--rank')) await rankMain();
 else {
-  const procs = Number(argValue('--procs') ?? 2);
+  const procs = twoHosts ? 2 : Number(argValue('--procs') ?? 2);
   bandwidth(procs, argValue('--btl'));
   if (process.argv.includes('--ddp')) {
     const steps = Number(argValue('--steps') ?? 300);

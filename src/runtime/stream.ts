@@ -82,6 +82,7 @@ let injectedFault: 'throw' | 'exit' | null = null;
 function kernelError(launch: Queued, err: unknown): Error {
   if (err instanceof SkeinError && 'run' in launch) return err;
   const e = err instanceof Error ? err : new Error(String(err));
+  if ('run' in launch) return new DeviceError(`${launch.op}: ${e.message}`, { cause: e });
   if (e.name === 'RangeError') return new IndexError(e.message.startsWith(launch.op) ? e.message : `${launch.op}: ${e.message}`, { cause: e });
   if (/exited|terminat/i.test(e.message)) {
     return new DeviceError(`${launch.op}: a worker thread died while running this op (${e.message}); the pool replaces it, and this result is lost`, { cause: e });

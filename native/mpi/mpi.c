@@ -426,11 +426,13 @@ static napi_value js_state(napi_env env, napi_callback_info info) {
 /**
  * At exit (the 'exit' event, and environment teardown): a healthy job finalizes, then the threads
  * end; a failed one (now, or while finalize waits) aborts, since MPI_Finalize would never return.
+ * So does a process leaving with a non-zero code (an uncaught error, say): the other ranks are
+ * likely waiting for it in a collective, and MPI_Abort ends them now rather than at the timeout.
  */
-static void cleanup(void *arg) {
-  (void)arg;
+static void shutdown_with(int code) {
   if (!started || joined) return;
   pthread_mutex_lock(&lock);
+  if (code != 0 && !finalized) failed = 1;
   if (!closing && !failed) {
     job_t *j = calloc(1, sizeof *j);
     j->kind = J_FINALIZE;
@@ -444,13 +446,23 @@ static void cleanup(void *arg) {
   while (!finalized && !failed) pthread_cond_wait(&done, &lock);
   int abort_it = failed && !finalized;
   pthread_mutex_unlock(&lock);
-  if (abort_it) MPI_Abort(comm != MPI_COMM_NULL ? comm : MPI_COMM_WORLD, 1);
+  if (abort_it) MPI_Abort(comm != MPI_COMM_NULL ? comm : MPI_COMM_WORLD, code != 0 ? code : 1);
   join_threads();
 }
 
+static void cleanup(void *arg) {
+  (void)arg;
+  shutdown_with(0);
+}
+
+/** shutdown(exitCode): from the 'exit' event. */
 static napi_value js_shutdown(napi_env env, napi_callback_info info) {
-  (void)info;
-  cleanup(NULL);
+  size_t argc = 1;
+  napi_value argv[1];
+  int code = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc > 0) napi_get_value_int32(env, argv[0], &code);
+  shutdown_with(code);
   napi_value u;
   napi_get_undefined(env, &u);
   return u;

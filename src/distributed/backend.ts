@@ -23,7 +23,7 @@ export interface MpiAddon {
   finalize(): Promise<void>;
   join(): void;
   abort(code: number): void;
-  shutdown(): void;
+  shutdown(exitCode: number): void;
   state(): 'idle' | 'running' | 'failed' | 'finalized';
 }
 

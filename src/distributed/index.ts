@@ -5,6 +5,7 @@
 // tensor and before any later op, so `allReduce(g); g.div(2)` needs no await. They work in place
 // on the tensor's memory; the addon's communication thread makes the MPI call while the main
 // thread and the pool go on.
+import { inspect } from 'node:util';
 import { DistributedError, DTypeError, fmtShape, ValueError } from '../errors.js';
 import { submitExternal, synchronize } from '../runtime/stream.js';
 import type { Storage } from '../storage.js';
@@ -26,6 +27,7 @@ export interface ReduceOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 300_000;
+const ABORT_GRACE_MS = 250;
 
 let addon: MpiAddon | null = null;
 let rank = -1;
@@ -58,8 +60,19 @@ export function init(options: InitOptions = {}): Promise<void> {
       rank = info.rank;
       worldSize = info.size;
       Object.assign(process.env, { RANK: String(info.rank), WORLD_SIZE: String(info.size), LOCAL_RANK: String(info.localRank), LOCAL_WORLD_SIZE: String(info.localSize) });
-      // A healthy job finalizes at exit; a failed one aborts (MPI_Abort), which ends every rank.
-      process.once('exit', () => native.shutdown());
+      // A healthy job finalizes at exit. A failed one, or a process leaving with a non-zero code
+      // (an uncaught error), aborts (MPI_Abort): that ends every rank now, not at the timeout.
+      let fatal: unknown = undefined;
+      process.on('uncaughtExceptionMonitor', (err) => (fatal = err));
+      process.once('exit', (code) => {
+        if (code !== 0 && native.state() !== 'finalized') {
+          // Node prints an uncaught error after the 'exit' listeners, so MPI_Abort would swallow
+          // it: print it here, and give the launcher's daemon a moment to pass it on.
+          if (fatal !== undefined) process.stderr.write(`${inspect(fatal)}\n`);
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ABORT_GRACE_MS);
+        }
+        native.shutdown(code);
+      });
       process.on('SIGTERM', onTerminate);
     },
     (err: unknown) => {

@@ -1,5 +1,5 @@
-// A rank that dies or stops answering makes the others fail with a DistributedError within the
-// (shortened) timeout, and the job ends: never a hang.
+// A rank that dies, stops answering or throws makes the others fail with a DistributedError within
+// the (shortened) timeout, and the job ends: never a hang.
 import { describe, expect, it } from 'vitest';
 import { mpirun, requireMpi } from './mpirun.js';
 
@@ -13,6 +13,7 @@ describe.runIf(requireMpi())('a failed rank', () => {
     ['kill', 3, 'self,tcp'],
     ['stop', 2, undefined],
     ['stop', 3, 'self,tcp'],
+    ['throw', 2, undefined],
   ])('(%s) gives the others a DistributedError on %i ranks (btl %s)', async (mode, np, btl) => {
     const run = await mpirun(np, 'failure.mjs', { env: { MODE: mode, TIMEOUT_MS: String(TIMEOUT_MS) }, btl, killAfterMs: JOB_ENDS_WITHIN_MS });
     expect(run.signal, 'mpirun hung and was killed').toBeNull();
@@ -27,5 +28,9 @@ describe.runIf(requireMpi())('a failed rank', () => {
       expect(message).toMatch(/^allReduce: /);
       expect(Number(ms)).toBeLessThan(TIMEOUT_MS + 5000);
     }
+    // An uncaught error aborts the job at once (the process's exit), not at the timeout.
+    if (mode === 'throw') for (const [, , , ms] of errors) expect(Number(ms)).toBeLessThan(TIMEOUT_MS);
+    // …and the error itself still reaches the user (Node prints it after 'exit', which aborts).
+    if (mode === 'throw') expect(run.stderr + run.stdout).toContain(`Error: rank ${np - 1} has a bug`);
   }, JOB_ENDS_WITHIN_MS + 5000);
 });

@@ -42,3 +42,17 @@ describe.runIf(requireMpi())('DistributedDataParallel', () => {
     expect(run.code, run.stdout + run.stderr).toBe(0);
   }, RUN_MS);
 });
+
+describe.runIf(requireMpi())('DistributedDataParallel buckets', () => {
+  it('fill in reverse parameter order: a first bucket of at most 1 MiB, then up to bucketCapMB', async () => {
+    const run = await mpirun(1, 'buckets.mjs');
+    expect(run.code, run.stderr).toBe(0);
+    // Reversed: b3 (10), w3 (10240), b2 (1024), w2 (524288 = 2 MiB), b1 (512), w1 (262144 = 1 MiB).
+    // Default: [b3 w3 b2] (44 KiB; w2 would pass 1 MiB), then [w2 b1 w1] (3 MiB ≤ 25 MiB).
+    // bucketCapMB 1: w2 alone (over the cap by itself), then b1, then w1 (b1 + w1 > 1 MiB).
+    expect(JSON.parse(run.stdout.trim().split('\n').pop() as string)).toEqual({
+      default: [10 + 10240 + 1024, 524288 + 512 + 262144],
+      cap1: [10 + 10240 + 1024, 524288, 512, 262144],
+    });
+  }, 30_000);
+});

@@ -5,7 +5,7 @@
 // tuned algorithms) and settles each promise through one thread-safe function. Buffers are the
 // typed arrays' own memory (the tensor heap never moves), held by a reference until settled.
 //
-// A watchdog thread bounds every job: a job still running after the timeout fails with code
+// A watchdog thread bounds every collective: one still running after the timeout fails with code
 // 'TIMEOUT' (a rank died or stopped answering), and so does every job after it, since the
 // communication thread may never come back. A failed job can then only end with MPI_Abort, which
 // is the one MPI call made off the communication thread; MPI_THREAD_MULTIPLE is asked for so that
@@ -191,7 +191,9 @@ static void *dog_main(void *arg) {
   (void)arg;
   pthread_mutex_lock(&lock);
   while (!stopping) {
-    if (running == NULL || running->settled || running->kind == J_FINALIZE) {
+    // MPI_Init and MPI_Finalize wait on the launcher (ranks starting, or finishing their work),
+    // which reports a rank that never starts itself; only collectives are timed.
+    if (running == NULL || running->settled || running->kind == J_INIT || running->kind == J_FINALIZE) {
       pthread_cond_wait(&dog, &lock);
       continue;
     }

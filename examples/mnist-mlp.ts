@@ -18,7 +18,7 @@ const BATCH = 64;
 const PASS_ACCURACY = 0.9;
 
 /** The digits as one [10000, 784] float32 tensor and int32 labels, in the package's order. */
-function readDigits(): { images: Tensor; labels: Tensor } {
+export function readDigits(): { images: Tensor; labels: Tensor } {
   const require = createRequire(import.meta.url);
   const chunks: number[][] = [];
   for (let digit = 0; digit < 10; digit++) {
@@ -37,11 +37,11 @@ function readDigits(): { images: Tensor; labels: Tensor } {
   return { images: tensor(pixels).reshape([count, PIXELS]), labels: tensor(labels) };
 }
 
-function makeModel(): nn.Sequential {
+export function makeModel(): nn.Sequential {
   return new nn.Sequential(new nn.Linear(PIXELS, 256), new nn.ReLU(), new nn.Dropout(0.1), new nn.Linear(256, 10));
 }
 
-async function accuracy(model: nn.Module, images: Tensor, labels: Tensor): Promise<number> {
+export async function accuracy(model: nn.Module, images: Tensor, labels: Tensor): Promise<number> {
   model.eval();
   const correct = noGrad(() => model.forward(images).argmax(1).eq(labels).int().sum());
   model.train();

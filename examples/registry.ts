@@ -2,8 +2,9 @@
 import { charRnnGraph, charRnnGraphEager } from './char-rnn-graph.js';
 import { customRelu } from './custom-relu.js';
 import type { Example } from './example.js';
+import { mnistDdp } from './mnist-ddp.js';
 import { mnistMlp } from './mnist-mlp.js';
 import { staticGraph } from './static-graph.js';
 import { twoLayerAutograd } from './two-layer-autograd.js';
 
-export const EXAMPLES: Example[] = [twoLayerAutograd, customRelu, staticGraph, mnistMlp, charRnnGraph, charRnnGraphEager];
+export const EXAMPLES: Example[] = [twoLayerAutograd, customRelu, staticGraph, mnistMlp, mnistDdp, charRnnGraph, charRnnGraphEager];

@@ -1,5 +1,9 @@
-// The example runner: `npm run example -- <name> [--threads N] [--steps N] [--quiet] [--seed N] [--out DIR]`.
+// The example runner: `npm run example -- <name> [--threads N] [--steps N] [--quiet] [--seed N] [--out DIR] [--procs N]`.
 // With no name it lists the examples. Exits 1 when training does not do what it promises.
+// --procs N runs the example in N processes under MPI (mpirun -np N --bind-to none …).
+import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { setNumThreads } from 'skein';
 import type { ExampleOptions } from './example.js';
 import { EXAMPLES } from './registry.js';
@@ -19,6 +23,27 @@ function outDir(value: string | undefined): string {
   return value;
 }
 
+/**
+ * --procs N: the same command under `mpirun -np N --bind-to none` (binding would pin each rank's
+ * pool to one core), with --oversubscribe when N exceeds the cores, and as root where mpirun
+ * refuses root by default (containers). Returns the exit status, or null without --procs.
+ */
+function relaunch(argv: string[]): number | null {
+  const at = argv.findIndex((a) => a === '--procs' || a.startsWith('--procs='));
+  if (at < 0) return null;
+  const inline = argv[at].includes('=') ? argv[at].slice('--procs='.length) : undefined;
+  const procs = positiveInt('--procs', inline ?? argv[at + 1], 1);
+  const rest = argv.filter((_, i) => i !== at && (inline !== undefined || i !== at + 1));
+  const args = ['-np', String(procs), '--bind-to', 'none'];
+  if (procs > availableParallelism()) args.push('--oversubscribe');
+  if (process.getuid?.() === 0) args.push('--allow-run-as-root');
+  args.push(process.execPath, fileURLToPath(import.meta.url), ...rest);
+  console.error(`mpirun ${args.join(' ')}`);
+  const run = spawnSync('mpirun', args, { stdio: 'inherit' });
+  if (run.error !== undefined) throw new UsageError(`--procs: could not start mpirun (${run.error.message}); install Open MPI (apt-get install openmpi-bin libopenmpi-dev)`);
+  return run.status ?? 1;
+}
+
 function parse(argv: string[]): { name?: string; options: ExampleOptions } {
   const options: ExampleOptions = { quiet: false, seed: 0, threads: 0, log: (line) => console.log(line) };
   let name: string | undefined;
@@ -31,7 +56,7 @@ function parse(argv: string[]): { name?: string; options: ExampleOptions } {
     else if (flag === '--seed') options.seed = positiveInt('--seed', value(), 0);
     else if (flag === '--quiet') options.quiet = true;
     else if (flag === '--out') options.out = outDir(value());
-    else if (flag.startsWith('--')) throw new UsageError(`unknown option ${flag}; expected --threads, --steps, --seed, --out or --quiet`);
+    else if (flag.startsWith('--')) throw new UsageError(`unknown option ${flag}; expected --threads, --steps, --seed, --out, --quiet or --procs`);
     else if (name === undefined) name = arg;
     else throw new UsageError(`got a second example name ${JSON.stringify(arg)}; expected one`);
   }
@@ -40,12 +65,14 @@ function parse(argv: string[]): { name?: string; options: ExampleOptions } {
 
 function listing(): string {
   const width = Math.max(...EXAMPLES.map((e) => e.name.length));
-  return ['usage: npm run example -- <name> [--threads N] [--steps N] [--quiet] [--seed N] [--out DIR]', '', 'examples:', ...EXAMPLES.map((e) => `  ${e.name.padEnd(width)}  ${e.description}`)].join('\n');
+  return ['usage: npm run example -- <name> [--threads N] [--steps N] [--quiet] [--seed N] [--out DIR] [--procs N]', '', 'examples:', ...EXAMPLES.map((e) => `  ${e.name.padEnd(width)}  ${e.description}`)].join('\n');
 }
 
 async function main(): Promise<number> {
   let parsed;
   try {
+    const status = relaunch(process.argv.slice(2));
+    if (status !== null) return status;
     parsed = parse(process.argv.slice(2));
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;

@@ -20,6 +20,8 @@ export class ValueError extends SkeinError {}
 export class AutogradError extends SkeinError {}
 /** A kernel that failed on the device: a worker threw or died. */
 export class DeviceError extends SkeinError {}
+/** A collective across processes that failed: a rank died, hangs past the timeout, or MPI is missing. */
+export class DistributedError extends SkeinError {}
 
 /** `[2, 3]` for messages. */
 export function fmtShape(shape: readonly (number | null)[]): string {

@@ -14,7 +14,7 @@ export type { ValuesIndices, VarOptions, SortOptions, TopkOptions } from './ops/
 export { OPS, type OpName } from './ops/table.js';
 export type { OpDef, Meta } from './ops/define.js';
 export { DTYPES, type DType } from './dtype.js';
-export { SkeinError, ShapeError, DTypeError, IndexError, ValueError, AutogradError, DeviceError } from './errors.js';
+export { SkeinError, ShapeError, DTypeError, IndexError, ValueError, AutogradError, DeviceError, DistributedError } from './errors.js';
 export { noGrad, enableGrad, isGradEnabled, gradcheck, GradcheckError, FunctionCtx };
 export type { BackwardOptions } from './autograd/engine.js';
 export type { GradcheckOptions } from './autograd/gradcheck.js';
@@ -27,6 +27,7 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export { save, load, loadMetadata, withPrefix, underPrefix, CheckpointError } from './io/index.js';
 export { DataLoader, randperm, type DataLoaderOptions } from './data/index.js';
+export * as data from './data/index.js';
 
 /** torch.autograd's counterpart: `class MyReLU extends autograd.Function { … }`. */
 export const autograd = { Function: AutogradFunction, FunctionCtx, gradcheck, noGrad, enableGrad, isGradEnabled };
@@ -40,6 +41,9 @@ export async function shutdown(): Promise<void> {
   stream.abandon(new DeviceError('shutdown: the device was shut down while this result was still being computed'));
   await closePool();
 }
+
+/** Collectives across processes over MPI (also importable as 'skein/distributed'); the addon loads on init(). */
+export * as distributed from './distributed/index.js';
 
 /** Static graphs, TensorFlow 1.x style (also importable as 'skein/graph'). */
 export * as graph from './graph/index.js';

@@ -3,6 +3,7 @@
 import { inspect } from 'node:util';
 import { runBackward, edgeOf, type BackwardOptions } from './autograd/engine.js';
 import { isGradEnabled, noGrad } from './autograd/grad-mode.js';
+import { registerPostAccumulateGradHook, type PostAccumulateGradHook, type RemovableHandle } from './autograd/hooks.js';
 import { AccumulateGrad, OpNode, type Node } from './autograd/node.js';
 import { isFloat, promote, type DType } from './dtype.js';
 import { AutogradError, DTypeError, fmtShape, ShapeError, ValueError } from './errors.js';
@@ -83,6 +84,9 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
     if (this.gradFn === null) return;
     this.gradFn.retained[this.outputIndex] = this;
   }
+
+  /** Calls hook(this) each time backward has accumulated into this leaf's .grad. */
+  registerPostAccumulateGradHook(hook: PostAccumulateGradHook): RemovableHandle { return registerPostAccumulateGradHook(this, hook); }
 
   /** The same storage, cut from the graph. */
   detach(): Tensor {

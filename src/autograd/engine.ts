@@ -3,6 +3,7 @@
 import { AutogradError, fmtShape, ShapeError, ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { checkGradients, isAnomalyEnabled } from './anomaly.js';
+import { runPostAccumulateGradHooks } from './hooks.js';
 import { noGrad } from './grad-mode.js';
 import { AccumulateGrad, OpNode, type Edge, type Node } from './node.js';
 
@@ -120,4 +121,5 @@ function accumulate(leaf: Tensor, g: Tensor | null, owned: WeakSet<Tensor>): voi
   }
   if (leaf.grad === null) leaf.grad = owned.has(g) && g.isContiguous() && g.storage !== leaf.storage ? g : g.clone();
   else leaf.grad.add_(g);
+  runPostAccumulateGradHooks(leaf);
 }

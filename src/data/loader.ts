@@ -4,6 +4,7 @@
 import { rand, tensor } from '../creation.js';
 import { fmtShape, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
+import type { Sampler } from './distributed-sampler.js';
 import { randperm } from './randperm.js';
 
 export interface DataLoaderOptions {
@@ -17,6 +18,8 @@ export interface DataLoaderOptions {
    * out, a seed is drawn from Skein's generator (so manualSeed decides it) the first epoch.
    */
   seed?: number;
+  /** Which rows, in which order, each epoch (a DistributedSampler's shard); excludes shuffle. */
+  sampler?: Sampler;
 }
 
 /**
@@ -32,10 +35,11 @@ export class DataLoader<T extends Tensor[] = Tensor[]> implements AsyncIterable<
   epoch = 0;
   private seed: number | undefined;
   private readonly n: number;
+  private readonly sampler: Sampler | undefined;
 
   constructor(
     readonly tensors: T,
-    { batchSize = 1, shuffle = false, dropLast = false, seed }: DataLoaderOptions = {},
+    { batchSize = 1, shuffle = false, dropLast = false, seed, sampler }: DataLoaderOptions = {},
   ) {
     if (!Array.isArray(tensors) || tensors.length === 0 || !tensors.every((t) => t instanceof Tensor)) {
       throw new ValueError('DataLoader: got no tensors, expected a non-empty array of tensors');
@@ -46,7 +50,12 @@ export class DataLoader<T extends Tensor[] = Tensor[]> implements AsyncIterable<
     }
     if (!Number.isInteger(batchSize) || batchSize <= 0) throw new ValueError(`DataLoader: got batchSize ${String(batchSize)}, expected a positive integer`);
     if (seed !== undefined && (!Number.isSafeInteger(seed) || seed < 0)) throw new ValueError(`DataLoader: got seed ${String(seed)}, expected a non-negative safe integer`);
-    this.n = n;
+    if (sampler !== undefined && (typeof sampler?.indices !== 'function' || !Number.isInteger(sampler.length))) {
+      throw new ValueError('DataLoader: got a sampler without indices() and length, expected a Sampler such as data.DistributedSampler');
+    }
+    if (sampler !== undefined && shuffle) throw new ValueError('DataLoader: got both sampler and shuffle: true; expected one of them (the sampler decides the order)');
+    this.sampler = sampler;
+    this.n = sampler?.length ?? n;
     this.batchSize = batchSize;
     this.shuffle = shuffle;
     this.dropLast = dropLast;
@@ -62,6 +71,7 @@ export class DataLoader<T extends Tensor[] = Tensor[]> implements AsyncIterable<
 
   /** The rows of each epoch, in order. */
   private async order(epoch: number): Promise<Tensor | null> {
+    if (this.sampler !== undefined) return tensor(this.sampler.indices());
     if (!this.shuffle) return null;
     this.seed ??= Math.floor((await rand([1], { dtype: 'float64' }).item()) * 2 ** 48);
     return randperm(this.n, { seed: this.seed, stream: epoch });

@@ -6,3 +6,4 @@ export { l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropy, klDiv, type GeluOp
 export { mseLoss, crossEntropy, nllLoss, binaryCrossEntropyWithLogits, type Reduction, type LossOptions, type CrossEntropyOptions, type NllLossOptions } from './functional.js';
 export * as functional from './functional.js';
 export * as init from './init.js';
+export * as parallel from './parallel.js';

@@ -3,7 +3,7 @@
 // are cut into tiles for the pool while the main thread returns to the event loop. In-order
 // execution makes in-place ops and optimizer updates safe without dependency tracking; reads are
 // the only await.
-import { DeviceError, IndexError, ValueError } from '../errors.js';
+import { DeviceError, IndexError, SkeinError, ValueError } from '../errors.js';
 import { kernelOf, runKernel, type KernelTask } from '../kernels/index.js';
 import type { Storage } from '../storage.js';
 import { runOnLane } from './lane.js';
@@ -19,6 +19,21 @@ export interface Launch {
   /** Writes into storage that existed before (an in-place op) rather than a fresh output. */
   inPlace: boolean;
 }
+
+/**
+ * Work done outside the device (a collective over the network, say) that must sit in the stream's
+ * order: run() starts once every earlier launch has run, and no later launch runs until its
+ * promise settles. A rejection fails it as a kernel fault would (its writes' reads reject); a
+ * SkeinError is reported as it is.
+ */
+export interface ExternalLaunch {
+  op: string;
+  reads: Storage[];
+  writes: Storage[];
+  run: () => Promise<void>;
+}
+
+type Queued = Launch | (ExternalLaunch & { inPlace: true });
 
 /**
  * Work estimated below this runs inline. DESIGN.md's probe put a 2-way split at 45–100 µs, but
@@ -40,8 +55,9 @@ const MAX_DEPTH = 512;
 const PUMP_SLICE_MS = 8;
 
 interface InFlight {
-  launch: Launch;
-  job: TileJob;
+  launch: Queued;
+  /** The pool job, or null for an external launch (nothing to claim: its promise settles it). */
+  job: TileJob | null;
   finished: boolean;
 }
 
@@ -65,8 +81,10 @@ const stats: Omit<RuntimeStats, 'matmulKernel'> = { inlineLaunches: 0, laneLaunc
 let injectedFault: 'throw' | 'exit' | null = null;
 
 /** Why a pool task failed, in the words a user needs: a worker that died is not a kernel bug. */
-function kernelError(launch: Launch, err: unknown): Error {
+function kernelError(launch: Queued, err: unknown): Error {
+  if (err instanceof SkeinError && 'run' in launch) return err;
   const e = err instanceof Error ? err : new Error(String(err));
+  if ('run' in launch) return new DeviceError(`${launch.op}: ${e.message}`, { cause: e });
   if (e.name === 'RangeError') return new IndexError(e.message.startsWith(launch.op) ? e.message : `${launch.op}: ${e.message}`, { cause: e });
   if (/exited|terminat/i.test(e.message)) {
     return new DeviceError(`${launch.op}: a worker thread died while running this op (${e.message}); the pool replaces it, and this result is lost`, { cause: e });
@@ -75,7 +93,7 @@ function kernelError(launch: Launch, err: unknown): Error {
 }
 
 class Stream {
-  private queue: (Launch | undefined)[] = [];
+  private queue: (Queued | undefined)[] = [];
   private head = 0;
   private inflight: InFlight | null = null;
   private pumpScheduled = false;
@@ -86,7 +104,7 @@ class Stream {
   private shutdowns = 0;
   private shutdownReason: Error | null = null;
 
-  submit(launch: Launch): void {
+  submit(launch: Queued): void {
     if (this.isIdle()) {
       this.execute(launch);
       return;
@@ -94,7 +112,7 @@ class Stream {
     this.queue.push(launch);
     const depth = this.queue.length - this.head;
     if (depth > stats.maxQueueDepth) stats.maxQueueDepth = depth;
-    if (depth >= MAX_DEPTH) {
+    if (depth >= MAX_DEPTH && this.inflight?.job !== null) {
       stats.backpressureDrains += 1;
       this.drainSync();
     }
@@ -149,7 +167,7 @@ class Stream {
     this.shutdowns += 1;
     this.shutdownReason = reason;
     while (this.head < this.queue.length) {
-      const launch = this.queue[this.head++] as Launch;
+      const launch = this.queue[this.head++] as Queued;
       if (launch.inPlace) this.pendingError ??= reason;
       else for (const s of launch.writes) s.error ??= reason;
     }
@@ -164,12 +182,16 @@ class Stream {
   }
 
   /** Runs one launch now: inline, or dispatched to the pool (then the queue waits for it). */
-  private execute(launch: Launch): void {
+  private execute(launch: Queued): void {
     const poisoned = launch.reads.find((s) => s.error !== null);
     if (poisoned !== undefined) {
       // A failed producer: fresh outputs inherit its error; an in-place target keeps its old values.
       if (launch.inPlace) this.pendingError ??= poisoned.error;
       else for (const s of launch.writes) s.error = poisoned.error;
+      return;
+    }
+    if ('run' in launch) {
+      this.runExternal(launch);
       return;
     }
     const kernel = kernelOf(launch.task.kernel);
@@ -236,7 +258,31 @@ class Stream {
     });
   }
 
-  private fail(launch: Launch, err: unknown): void {
+  /** Starts an external launch; the queue waits until its promise settles. */
+  private runExternal(launch: ExternalLaunch & { inPlace: true }): void {
+    const entry: InFlight = { launch, job: null, finished: false };
+    this.inflight = entry;
+    let running: Promise<void>;
+    try {
+      running = launch.run();
+    } catch (err) {
+      running = Promise.reject(err);
+    }
+    void running.then(
+      () => this.settleExternal(entry, null),
+      (err: unknown) => this.settleExternal(entry, err ?? new Error('rejected')),
+    );
+  }
+
+  private settleExternal(entry: InFlight, err: unknown): void {
+    if (entry.finished) return;
+    entry.finished = true;
+    if (err !== null) this.fail(entry.launch, err);
+    if (this.inflight === entry) this.inflight = null;
+    this.pump();
+  }
+
+  private fail(launch: Queued, err: unknown): void {
     const error = kernelError(launch, err);
     for (const s of launch.writes) s.error = error;
     this.pendingError ??= error;
@@ -252,7 +298,7 @@ class Stream {
         setImmediate(() => this.pump());
         return;
       }
-      const launch = this.queue[this.head] as Launch;
+      const launch = this.queue[this.head] as Queued;
       this.queue[this.head++] = undefined;
       this.execute(launch);
     }
@@ -272,11 +318,13 @@ class Stream {
   /**
    * Backpressure for a script that never awaits: the main thread finishes the job in flight
    * (claiming its unclaimed tiles, waiting for those a worker holds) and runs the queue itself.
-   * It never waits on a task piscina might still hold, so it cannot deadlock.
+   * It never waits on a task piscina might still hold, so it cannot deadlock. It stops at an
+   * external launch: only its promise can finish it, so the queue waits for the event loop.
    */
   private drainSync(): void {
     const entry = this.inflight;
-    if (entry !== null) {
+    if (entry !== null && entry.job === null) return;
+    if (entry !== null && entry.job !== null) {
       runTiles(entry.job);
       const { control, tiles } = entry.job;
       for (let done = Atomics.load(control, DONE); done < tiles && Atomics.load(control, FAILED) === 0; done = Atomics.load(control, DONE)) {
@@ -289,10 +337,10 @@ class Stream {
       entry.finished = true;
       this.inflight = null;
     }
-    while (this.head < this.queue.length) {
-      const launch = this.queue[this.head] as Launch;
+    while (this.inflight === null && this.head < this.queue.length) {
+      const launch = this.queue[this.head] as Queued;
       this.queue[this.head++] = undefined;
-      if (launch.reads.some((s) => s.error !== null)) {
+      if ('run' in launch || launch.reads.some((s) => s.error !== null)) {
         this.execute(launch);
         continue;
       }
@@ -312,6 +360,15 @@ export const stream = new Stream();
 
 export function submit(launch: Launch): void {
   stream.submit(launch);
+}
+
+/**
+ * Queues work done outside the device in the stream's order (see ExternalLaunch): the collectives
+ * of skein/distributed use it, so they run after the ops that wrote their tensors and before any
+ * op after them.
+ */
+export function submitExternal(launch: ExternalLaunch): void {
+  stream.submit({ ...launch, inPlace: true });
 }
 
 /**

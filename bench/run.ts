@@ -175,7 +175,7 @@ async function main(): Promise<number> {
   const torch = options.torch && (await torchAvailable());
   if (options.torch && !torch) notes.push('PyTorch twins not run: /usr/bin/python3 cannot import torch');
   const started = performance.now();
-  const drainsBefore = runtimeStats().backpressureDrains;
+  const statsBefore = runtimeStats();
 
   for (const threads of threadCounts) {
     setNumThreads(threads);
@@ -204,8 +204,11 @@ async function main(): Promise<number> {
       rows.push(row);
     }
   }
-  const drains = runtimeStats().backpressureDrains - drainsBefore;
-  notes.push(`runtimeStats(): ${drains} single-threaded drains of a full queue during Skein's runs`);
+  const statsAfter = runtimeStats();
+  notes.push(
+    `runtimeStats() over Skein's runs: ${statsAfter.backpressureWaits - statsBefore.backpressureWaits} waits on a full queue, ` +
+      `${statsAfter.singleThreadedDrains - statsBefore.singleThreadedDrains} launches a waiting main thread ran alone (single-threaded drains)`,
+  );
   // Skein's threads exit before PyTorch's run, so the two never share the cores.
   await shutdown();
 

@@ -12,6 +12,12 @@
 // 4 GB of written SABs before one full GC), and finalisers run only after a full GC. So every
 // GC_BUDGET_BYTES of storage handed out, Skein asks for a full GC itself (≈ 2–10 ms with a small
 // heap); the freed blocks then refill the free list and the heap stops growing.
+//
+// Finalisers normally run as tasks of the event loop, so a loop that never awaits would see none
+// and grow the heap without bound. Where V8 has FinalizationRegistry.prototype.cleanupSome (a
+// staged feature Node 20 ships behind a flag, installed in contexts created after the flag is
+// set), the registry lives in such a context and each forced collection runs its finalisers at
+// once: the blocks come back before the next one is handed out.
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { ARRAY_OF, type DType } from './dtype.js';
@@ -24,12 +30,29 @@ let bytesSinceCollect = 0;
 function exposeGc(): (() => void) | null {
   try {
     v8.setFlagsFromString('--expose-gc');
+    v8.setFlagsFromString('--harmony-weak-refs-with-cleanup-some');
     return vm.runInNewContext('gc') as () => void;
   } catch {
     return null;
   }
 }
 const collect = exposeGc();
+
+interface Registry<T> {
+  register(target: object, held: T): void;
+  cleanupSome?(): void;
+}
+
+/** A FinalizationRegistry with cleanupSome where this V8 has it (see the header), else a plain one. */
+function registry<T>(cleanup: (held: T) => void): Registry<T> {
+  try {
+    const r = vm.runInNewContext('new FinalizationRegistry((held) => cleanup(held))', { cleanup }) as Registry<T>;
+    if (typeof r.cleanupSome === 'function') return r;
+  } catch {
+    // fall through to this context's registry
+  }
+  return new FinalizationRegistry<T>(cleanup);
+}
 
 const counters = { allocations: 0, allocatedBytes: 0, reuses: 0, collections: 0, liveStorages: 0, liveBytes: 0, peakLiveBytes: 0, cachedBytes: 0 };
 
@@ -53,7 +76,7 @@ interface Held {
   size: number;
 }
 
-const finalizer = new FinalizationRegistry<Held>(({ offset, size }) => {
+const finalizer = registry<Held>(({ offset, size }) => {
   counters.liveStorages -= 1;
   counters.liveBytes -= size;
   if (offset < 0) return;
@@ -77,6 +100,7 @@ function takeBlock(size: number, zeroed: boolean): number {
     bytesSinceCollect = 0;
     counters.collections += 1;
     collect();
+    finalizer.cleanupSome?.();
   }
   const offset = freeBlocks.get(size)?.pop();
   if (offset === undefined) {

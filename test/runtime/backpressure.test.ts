@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { memoryStats, noGrad, ones, optim, randn, runtimeStats, setInlineLimit, setNumThreads, shutdown, synchronize, zeros, type Tensor } from '../../src/index.js';
 import { getInlineLimit, STEP_BOUND } from '../../src/runtime/stream.js';
-import { resetPeakLiveBytes } from '../../src/storage.js';
+import { GC_BUDGET_BYTES, resetPeakLiveBytes } from '../../src/storage.js';
 
 const defaultInlineLimit = getInlineLimit();
 
@@ -22,14 +22,14 @@ afterAll(async () => {
 /** Elements of each tensor the memory test makes: 64 KiB of float32. */
 const ELEMENTS = 16 * 1024;
 const BYTES = ELEMENTS * 4;
-/** Launches it queues without an await: 6,000 × 64 KiB = 375 MiB if nothing were bounded. */
-const LAUNCHES = 6000;
+/** Launches it queues without an await: 8,000 × 64 KiB = 500 MiB if nothing were bounded. */
+const LAUNCHES = 8000;
 /**
  * What may be live at once: the queue bound's worth of outputs held by queued launches, plus the
- * 64 MiB of blocks handed out between two of storage.ts's forced collections, plus slack for
+ * blocks handed out between two of storage.ts's forced collections, plus slack for
  * what the collector has not finalised yet. Far below the 375 MiB an unbounded queue would hold.
  */
-const LIVE_BOUND_BYTES = (512 + 512) * BYTES + 64 * 2 ** 20 + 32 * 2 ** 20;
+const LIVE_BOUND_BYTES = (512 + 512) * BYTES + GC_BUDGET_BYTES + 32 * 2 ** 20;
 
 describe('a loop that never awaits', () => {
   it('cannot grow memory without bound: the queue and the live bytes stay under their bounds', async () => {

@@ -120,7 +120,7 @@ function takeBlock(size: number, zeroed: boolean): number {
   }
   counters.reuses += 1;
   counters.cachedBytes -= size;
-  if (zeroed) new Uint8Array(heapBuffer(), offset, size).fill(0);
+  if (zeroed) new Uint8Array(heapBuffer(offset + size), offset, size).fill(0);
   return offset;
 }
 
@@ -146,7 +146,7 @@ export class Storage {
     const offset = takeBlock(size, zeroed);
     this.onHeap = offset >= 0;
     if (this.onHeap) {
-      this.data = new Ctor(heapBuffer(), offset, numel);
+      this.data = new Ctor(heapBuffer(offset + size), offset, numel);
     } else {
       counters.allocations += 1;
       counters.allocatedBytes += size;

@@ -171,7 +171,7 @@ async function main(): Promise<number> {
   const wants = (impl: Impl) => workloads.filter((w) => w.impls.includes(impl));
   const rows: Row[] = [];
   const notes: string[] = [];
-  for (const w of workloads) for (const reason of Object.values(w.leftOut ?? {})) notes.push(reason);
+  for (const w of workloads) for (const [impl, reason] of Object.entries(w.leftOut ?? {})) if (options.tfjs || !impl.startsWith('tfjs')) notes.push(reason);
   const torch = options.torch && (await torchAvailable());
   if (options.torch && !torch) notes.push('PyTorch twins not run: /usr/bin/python3 cannot import torch');
   const started = performance.now();

@@ -98,6 +98,7 @@ class Stream {
   private idleWaiters: (() => void)[] = [];
   /** Callers of room(): each resolves once the queue is no deeper than its bound. */
   private roomWaiters: { bound: number; resolve: () => void }[] = [];
+  private pendingRoom: { bound: number; promise: Promise<void> } | null = null;
   /** The first failure no read has reported yet; synchronize() rejects with it. */
   private pendingError: Error | null = null;
   /** shutdown() calls so far, and why: reads waiting across one reject with it. */
@@ -131,9 +132,20 @@ class Stream {
    * yield point of a loop that awaits only optimizer.step(). Host work for the next step is
    * recorded while the device runs the rest of the queue.
    */
-  async room(bound: number): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    if (this.depth() > bound) await new Promise<void>((resolve) => this.roomWaiters.push({ bound, resolve }));
+  room(bound: number): Promise<void> {
+    // Callers that never await (a loop ignoring optimizer.step()'s promise) share one pending
+    // promise, so nothing piles up per call until the loop yields.
+    const pending = this.pendingRoom;
+    if (pending !== null && pending.bound === bound) return pending.promise;
+    const entry: { bound: number; promise: Promise<void> | null } = { bound, promise: null };
+    const promise = (async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.pendingRoom === entry) this.pendingRoom = null;
+      if (this.depth() > bound) await new Promise<void>((resolve) => this.roomWaiters.push({ bound, resolve }));
+    })();
+    entry.promise = promise;
+    this.pendingRoom = entry as { bound: number; promise: Promise<void> };
+    return promise;
   }
 
   queueDepth(): number {

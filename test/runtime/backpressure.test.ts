@@ -107,4 +107,19 @@ describe('optimizer.step()', () => {
     expect(ticks).toBeGreaterThan(0);
     expect(Number.isFinite(await w.sum().item())).toBe(true);
   }, 60_000);
+
+  it('hands a loop that ignores its promise one shared promise, so nothing piles up per call', async () => {
+    const w = randn([4, 4], { requiresGrad: true });
+    const opt = new optim.SGD([w], { lr: 1e-3 });
+    const pending: Promise<void>[] = [];
+    for (let t = 0; t < 100; t++) {
+      w.pow(2).sum().backward();
+      pending.push(opt.step());
+    }
+    expect(new Set(pending).size).toBe(1);
+    await pending[0];
+    // After a turn, a new call waits for a new turn.
+    w.pow(2).sum().backward();
+    expect(opt.step()).not.toBe(pending[0]);
+  });
 });

@@ -1,5 +1,5 @@
 // Per-thread efficiency of Skein's matmul against OpenBLAS called directly (numpy.matmul, which
-// calls cblas_sgemm with nothing in between, through bench/torch/matmul.py --lib numpy), in
+// calls cblas_sgemm with nothing in between, through bench/torch/blas-direct.py --lib numpy), in
 // interleaved rounds so a drifting machine load hits both alike. Float32, N×N, 1 and 2 threads.
 //   npm run build && node dist/bench/blas-efficiency.js [--size 1024] [--rounds 5] [--seconds 2] [--lib numpy|torch]
 import { spawnSync } from 'node:child_process';
@@ -17,7 +17,7 @@ const seconds = Number(option('seconds', '2'));
 const lib = option('lib', 'numpy');
 const threads = [1, 2];
 const flopsPerStep = 2 * size ** 3;
-const twin = fileURLToPath(new URL('../../bench/torch/matmul.py', import.meta.url));
+const twin = fileURLToPath(new URL('../../bench/torch/blas-direct.py', import.meta.url));
 
 const a = randn([size, size]);
 const b = randn([size, size]);

@@ -2,7 +2,9 @@
 // [--seconds 15] [--only eventloop,memory]`.
 //   eventloop  W2 (N=256, 784→1024→1024→10 ReLU MLP, MSE, SGD) trains while an HTTP server in the
 //              same process (127.0.0.1 only) answers a bounded stream of requests; reports the
-//              event-loop delay p50/p99/max (perf_hooks.monitorEventLoopDelay) and request latency.
+//              event-loop delay p50/p99/max (perf_hooks.monitorEventLoopDelay) and request latency,
+//              twice: for a loop that reads the loss every step, and for one that awaits only
+//              optimizer.step() (records named …-step-only).
 //   memory     the tutorial's two-layer program for 10,000 steps; RSS and ArrayBuffer +
 //              SharedArrayBuffer bytes are sampled, and the growth from step 1,000 to the end is
 //              reported (target < 5%).
@@ -11,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { manualSeed, memoryStats, noGrad, randn, setNumThreads, shutdown, type Tensor } from '../src/index.js';
+import { manualSeed, memoryStats, noGrad, optim, randn, runtimeStats, setNumThreads, shutdown, type Tensor } from '../src/index.js';
 
 interface Record {
   workload: string;
@@ -77,24 +79,31 @@ function percentile(sorted: number[], p: number): number {
 
 // ── event loop ───────────────────────────────────────────────────────────────────────────────
 
-/** W2: relu(relu(x·w1)·w2)·w3, mean squared error, plain SGD; one read of the loss per step. */
-function w2Trainer(): () => Promise<number> {
+/** How a training loop waits: on a read of the loss every step, or only on optimizer.step(). */
+type Loop = 'read' | 'step-only';
+
+/**
+ * W2: relu(relu(x·w1)·w2)·w3, mean squared error, plain SGD. 'read' awaits the loss every step;
+ * 'step-only' awaits only optimizer.step() and hands back the loss tensor unread.
+ */
+function w2Trainer(loop: Loop): () => Promise<number | Tensor> {
   const [N, Din, H1, H2, Dout, lr] = [256, 784, 1024, 1024, 10, 0.01];
   const x = randn([N, Din]);
   const y = randn([N, Dout]);
   // He initialisation keeps the activations of a deep ReLU stack from blowing up.
   const init = (i: number, o: number) => noGrad(() => randn([i, o]).mul(Math.sqrt(2 / i))).requiresGrad_();
   const ws = [init(Din, H1), init(H1, H2), init(H2, Dout)];
+  const optimizer = new optim.SGD(ws, { lr });
   return async () => {
     const h = x.mm(ws[0]).relu().mm(ws[1]).relu().mm(ws[2]);
     const loss = h.sub(y).pow(2).mean();
+    optimizer.zeroGrad();
     loss.backward();
-    noGrad(() => {
-      for (const w of ws) {
-        w.sub_((w.grad as Tensor).mul(lr));
-        (w.grad as Tensor).zero_();
-      }
-    });
+    if (loop === 'step-only') {
+      await optimizer.step();
+      return loss;
+    }
+    void optimizer.step();
     return loss.item();
   };
 }
@@ -113,10 +122,10 @@ function request(port: number): Promise<number> {
   });
 }
 
-async function eventLoop({ threads, seconds }: Options): Promise<Record[]> {
+async function eventLoop({ threads, seconds }: Options, loop: Loop): Promise<Record[]> {
   setNumThreads(threads);
   manualSeed(0);
-  const step = w2Trainer();
+  const step = w2Trainer(loop);
   for (let i = 0; i < WARMUP_STEPS; i++) await step();
 
   let answered = 0;
@@ -139,13 +148,16 @@ async function eventLoop({ threads, seconds }: Options): Promise<Record[]> {
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
   let steps = 0;
-  let loss = NaN;
+  let last: number | Tensor = NaN;
+  const before = runtimeStats();
   const started = performance.now();
   while (performance.now() < deadline) {
-    loss = await step();
+    last = await step();
     steps += 1;
   }
+  const loss = typeof last === 'number' ? last : await last.item();
   const elapsed = performance.now() - started;
+  const after = runtimeStats();
   delay.disable();
   clientDone = true;
   await client;
@@ -154,8 +166,10 @@ async function eventLoop({ threads, seconds }: Options): Promise<Record[]> {
 
   const ms = (ns: number) => ns / 1e6;
   const sorted = [...latencies].sort((a, b) => a - b);
-  progress(`  W2 on ${threads} thread(s): ${steps} steps in ${(elapsed / 1000).toFixed(1)} s (${(elapsed / steps).toFixed(1)} ms/step), final loss ${loss.toFixed(4)}; ${answered} requests answered`);
-  const rec = (workload: string, unit: string, value: number, note: string): Record => ({ workload, impl: 'skein', threads, unit, value, note });
+  const how = loop === 'read' ? 'reading the loss every step' : 'awaiting only optimizer.step()';
+  progress(`  W2 ${how} on ${threads} thread(s): ${steps} steps in ${(elapsed / 1000).toFixed(1)} s (${(elapsed / steps).toFixed(1)} ms/step), final loss ${loss.toFixed(4)}; ${answered} requests answered`);
+  const suffix = loop === 'read' ? '' : '-step-only';
+  const rec = (workload: string, unit: string, value: number, note: string): Record => ({ workload: workload + suffix, impl: 'skein', threads, unit, value, note: `${note}; ${how}` });
   return [
     rec('eventloop-p50', 'ms', ms(delay.percentile(50)), 'event-loop delay while W2 trains, median'),
     rec('eventloop-p99', 'ms', ms(delay.percentile(99)), 'event-loop delay while W2 trains, 99th percentile (target < 20)'),
@@ -163,6 +177,8 @@ async function eventLoop({ threads, seconds }: Options): Promise<Record[]> {
     rec('http-p50', 'ms', percentile(sorted, 50), `request latency to the in-process server (${sorted.length} requests)`),
     rec('http-p99', 'ms', percentile(sorted, 99), 'request latency to the in-process server, 99th percentile'),
     rec('w2-step', 'ms', elapsed / steps, 'W2 training step while serving'),
+    rec('backpressure-waits', 'n', after.backpressureWaits - before.backpressureWaits, 'runtimeStats(): waits on a full queue'),
+    rec('single-threaded-drains', 'n', after.singleThreadedDrains - before.singleThreadedDrains, 'runtimeStats(): launches a waiting main thread ran alone (target 0)'),
   ];
 }
 
@@ -268,7 +284,8 @@ async function main(): Promise<number> {
   }
   if (options.only.includes('eventloop')) {
     progress(`eventloop: W2 for ${options.seconds} s beside an HTTP server`);
-    records.push(...(await eventLoop(options)));
+    records.push(...(await eventLoop(options, 'read')));
+    records.push(...(await eventLoop(options, 'step-only')));
   }
   await shutdown();
   console.log(table(records));

@@ -32,6 +32,7 @@ function matmul({ m, k, n, transA, transB }: MatmulShape): Runner {
       await synchronize();
     },
     output: () => read(out),
+    settle: synchronize,
     close() {},
   };
 }
@@ -46,6 +47,7 @@ function elementwise(op: 'add' | 'relu', n: number): Runner {
       await synchronize();
     },
     output: () => read(out),
+    settle: synchronize,
     close() {},
   };
 }
@@ -75,7 +77,7 @@ function w1({ N, Din, H, Dout, lr }: W1Sizes): Runner {
 }
 
 /** He-normal weights (std √(2/fan_in)) keep ReLU activations O(1) through the layers. */
-function w2({ N, Din, H1, H2, Dout, lr }: W2Sizes): Runner {
+function w2({ N, Din, H1, H2, Dout, lr }: W2Sizes, readEvery: number): Runner {
   const x = fromArray(normalArray(N * Din, 41), [N, Din]);
   const target = fromArray(normalArray(N * Dout, 42), [N, Dout]);
   const layers = [
@@ -89,20 +91,65 @@ function w2({ N, Din, H1, H2, Dout, lr }: W2Sizes): Runner {
   // SGD as a training script writes it: one fused pass per parameter, and gradients set to
   // none (the next backward hands its fresh gradient over instead of adding into zeros).
   const optimizer = new optim.SGD(layers.flatMap(({ w, b }) => [w, b]), { lr });
+  const forward = () => {
+    let h = x;
+    layers.forEach(({ w, b }, i) => {
+      h = h.mm(w).add(b);
+      if (i < layers.length - 1) h = h.relu();
+    });
+    return h.sub(target).pow(2).mean();
+  };
+  if (readEvery > 1) {
+    // A loop that logs every `readEvery` steps: nothing awaited until the last step's update is queued.
+    return {
+      async step() {
+        let loss = forward();
+        for (let t = 0; ; t++) {
+          optimizer.zeroGrad();
+          loss.backward();
+          void optimizer.step();
+          if (t === readEvery - 1) return loss.item();
+          loss = forward();
+        }
+      },
+      settle: synchronize,
+      close() {},
+    };
+  }
   return {
     async step() {
-      let h = x;
-      layers.forEach(({ w, b }, i) => {
-        h = h.mm(w).add(b);
-        if (i < layers.length - 1) h = h.relu();
-      });
-      const loss = h.sub(target).pow(2).mean();
+      const loss = forward();
       const value = await loss.item();
       optimizer.zeroGrad();
       loss.backward();
       optimizer.step();
       return value;
     },
+    settle: synchronize,
+    close() {},
+  };
+}
+
+/**
+ * `ops` tiny ops (100 × mul then add) on 1-element tensors that require gradients: what a call
+ * costs the host from the method to a recorded launch. With `backward`, the chain's backward too.
+ */
+function opOverhead(ops: number, backward: boolean): Runner {
+  const x = tensor([1.5]);
+  const a = tensor([0.999]).requiresGrad_();
+  const b = tensor([0.001]).requiresGrad_();
+  return {
+    async step() {
+      let y = x;
+      for (let i = 0; i < ops; i += 2) y = y.mul(a).add(b);
+      if (backward) {
+        y.sum().backward();
+        a.grad = null;
+        b.grad = null;
+      }
+      await synchronize();
+    },
+    settle: synchronize,
     close() {},
   };
 }
@@ -116,6 +163,10 @@ export function skeinRunner(spec: Spec): Runner {
     case 'w1':
       return w1(spec.sizes);
     case 'w2':
-      return w2(spec.sizes);
+      return w2(spec.sizes, spec.readEvery ?? 1);
+    case 'op-overhead':
+      return opOverhead(spec.ops, spec.backward);
+    case 'cold':
+      throw new Error('bench: the cold workload runs in a child process (bench/cold.ts), not as a runner');
   }
 }

@@ -137,7 +137,10 @@ export function tfjsRunner(spec: Spec): Runner {
     case 'w1':
       return w1(spec.sizes);
     case 'w2':
+      if ((spec.readEvery ?? 1) !== 1) throw new Error('bench: TensorFlow.js runs w2 reading every step only');
       return w2(spec.sizes);
+    default:
+      throw new Error(`bench: no TensorFlow.js runner for ${spec.kind}`);
   }
 }
 

@@ -35,15 +35,22 @@ export function heapMemory(): WasmMemory | null {
   return memory;
 }
 
-/** The heap's current buffer: covers every block handed out so far. */
-export function heapBuffer(): SharedArrayBuffer {
+let buffer: SharedArrayBuffer | null = null;
+
+/**
+ * The heap's buffer, covering bytes [0, end) (every block handed out so far when `end` is
+ * omitted). Kept between calls: reading memory.buffer costs every allocation a getter call, and
+ * a buffer object from before a grow stays valid for the bytes it covers.
+ */
+export function heapBuffer(end = Infinity): SharedArrayBuffer {
   if (memory === null) throw new Error('heap: no shared WebAssembly memory in this runtime');
-  return memory.buffer as SharedArrayBuffer;
+  if (buffer === null || buffer.byteLength < end) buffer = memory.buffer as SharedArrayBuffer;
+  return buffer;
 }
 
 /** A fresh zero-filled block of `bytes` (a multiple of 64), 64-byte aligned; -1 when the heap is full. */
 export function heapBlock(bytes: number): number {
-  if (memory === null || heapUsedBytes() + bytes > limitBytes) return -1;
+  if (memory === null || (limitBytes !== Infinity && heapUsedBytes() + bytes > limitBytes)) return -1;
   return heapAlloc(memory, bytes);
 }
 

@@ -7,7 +7,13 @@ import { skeinRunner } from '../bench/skein.js';
 import { dispatchRoundTripUs, w1Dispatches } from '../bench/stats.js';
 import { tfjsLiveTensors, tfjsRunner, useTfjsBackend, type TfjsBackend } from '../bench/tfjs.js';
 import { WORKLOADS, elementwiseBytes, matmulFlops, matmulSpec, type MatmulShape, type Runner, type Spec, type W1Sizes, type W2Sizes } from '../bench/workloads.js';
-import { shutdown } from '../src/index.js';
+import { parseSummary, coldRun } from '../bench/cold.js';
+import { measure, QUICK_BUDGET } from '../bench/measure.js';
+import { MODELS } from '../bench/models/index.js';
+import { best, figureOf, ratio, type Row } from '../bench/report.js';
+import { parseTorchLine, runTorch, torchAvailable, torchEnv } from '../bench/torch-runner.js';
+import { lossFell } from '../examples/example.js';
+import { runtimeStats, shutdown } from '../src/index.js';
 
 /** float32 unit roundoff. */
 const ROUNDING_UNIT = 2 ** -24;
@@ -184,5 +190,103 @@ describe('the workload table', () => {
       if (w.spec.kind === 'matmul') expect(w.work).toBe(matmulFlops(w.spec.shape) / 1e9);
       if (w.spec.kind === 'elementwise') expect(w.work).toBe(elementwiseBytes(w.spec.op, w.spec.n) / 1e9);
     }
+  });
+});
+
+describe('a W2 loop reading every 10th loss', () => {
+  it('computes the same losses, bit for bit, as the loop reading every step', async () => {
+    const every = await losses(skeinRunner({ kind: 'w2', sizes: TINY_W2 }), 9);
+    // Each call runs three steps and reads the third step's loss after its update is queued.
+    const sparse = await losses(skeinRunner({ kind: 'w2', sizes: TINY_W2, readEvery: 3 }), 3);
+    // The loss it reads is the loss of steps 3, 6 and 9 (0-based 2, 5, 8) computed before their updates.
+    expect(sparse).toEqual([every[2], every[5], every[8]]);
+  });
+});
+
+describe('the op-overhead workload', () => {
+  it.each([false, true])('records every tiny op of a call as its own launch (backward: %s)', async (backward) => {
+    const runner = skeinRunner({ kind: 'op-overhead', ops: 40, backward });
+    await runner.step();
+    const before = runtimeStats().inlineLaunches;
+    await runner.step();
+    const launches = runtimeStats().inlineLaunches - before;
+    // Forward: 40 ops. Backward adds the sum, its gradient and two per op at least.
+    expect(launches).toBeGreaterThanOrEqual(backward ? 40 + 2 * 40 : 40);
+    if (!backward) expect(launches).toBe(40);
+    runner.close();
+  });
+});
+
+describe('the throughput measurement', () => {
+  it('divides work by the wall time of every call, slow ones included, with the median beside it', async () => {
+    // Nine calls in ten take ≈ 1 ms, one takes ≈ 30 ms: the median hides the slow call, the wall figure does not.
+    let n = 0;
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const runner: Runner = { step: () => sleep(n++ % 10 === 9 ? 30 : 1), close() {} };
+    const m = await measure('fake', runner, 1, { ...QUICK_BUDGET, seconds: 0.3, warmupMs: 0 });
+    if ('skipped' in m) throw new Error(m.skipped);
+    const wallPerCall = (m.seconds * 1000) / m.calls;
+    expect(m.medianMs).toBeLessThan(10);
+    expect(wallPerCall).toBeGreaterThan(m.medianMs * 1.5);
+    expect(m.seconds).toBeGreaterThanOrEqual(0.3);
+  });
+
+  it('turns work and seconds into a rate, or into µs per unit for a cost unit', () => {
+    expect(figureOf('steps/s', 500, 0.5)).toBe(1000);
+    expect(figureOf('µs/op', 200, 0.001)).toBeCloseTo(5, 12);
+  });
+
+  it('picks the best thread count and states ratios as Skein over PyTorch', () => {
+    const row = (impl: Row['impl'], threads: number, unit: string, value: number): Row => ({ workload: 'x', impl, threads, unit, value, medianValue: null, calls: 1, seconds: 1, gcCount: null, gcMs: null });
+    const rates = [row('skein', 1, 'steps/s', 800), row('skein', 2, 'steps/s', 900), row('torch', 1, 'steps/s', 1000), row('torch', 2, 'steps/s', 600)];
+    expect(ratio(best(rates, 'x', 'skein'), best(rates, 'x', 'torch'))).toBeCloseTo(0.9, 12);
+    const costs = [row('skein', 1, 'µs/op', 5), row('skein', 2, 'µs/op', 6), row('torch', 1, 'µs/op', 4), row('torch', 2, 'µs/op', 3)];
+    expect(best(costs, 'x', 'torch')?.threads).toBe(2);
+    expect(ratio(best(costs, 'x', 'skein'), best(costs, 'x', 'torch'))).toBeCloseTo(5 / 3, 12);
+  });
+});
+
+describe('the PyTorch twin runner', () => {
+  it('parses the last result line and refuses output without one', () => {
+    const line = '{"workload": "w1", "unit": "steps/s", "work": 120, "seconds": 0.1}';
+    expect(parseTorchLine('w1.py', `warning: something\n${line}\n`)).toMatchObject({ workload: 'w1', work: 120, seconds: 0.1 });
+    expect(() => parseTorchLine('w1.py', 'Traceback ...\n{"workload": "w1"}')).toThrow(/w1\.py printed no result line/);
+  });
+
+  it('gives OpenBLAS, OpenMP and torch the thread count, with passive OpenMP waits above one thread', () => {
+    expect(torchEnv(1)).toMatchObject({ OPENBLAS_NUM_THREADS: '1', SKEIN_BENCH_THREADS: '1', OMP_NUM_THREADS: '1' });
+    expect(torchEnv(1).OMP_WAIT_POLICY).toBeUndefined();
+    expect(torchEnv(2)).toMatchObject({ OPENBLAS_NUM_THREADS: '2', SKEIN_BENCH_THREADS: '2', OMP_NUM_THREADS: '2', OMP_WAIT_POLICY: 'PASSIVE' });
+  });
+
+  it('runs a twin and reads what it did, when Debian’s Python has torch', async (ctx) => {
+    if (!(await torchAvailable())) ctx.skip();
+    const r = await runTorch('op_overhead.py', ['--ops', '20', '--warmup-seconds', '0'], 1, 0.05);
+    expect(r).toMatchObject({ workload: 'op-overhead-fwd', unit: 'µs/op' });
+    expect(r.work % 20).toBe(0);
+    expect(r.seconds).toBeGreaterThanOrEqual(0.05);
+  }, 60_000);
+});
+
+describe('the cold workload', () => {
+  it('reads steps and time from the example’s own summary line', () => {
+    const { summary } = lossFell('two-layer-autograd', [100, 0.01], 1000, 0.5, 1);
+    const r = parseSummary(summary);
+    expect(r.steps).toBe(2);
+    expect(r.seconds).toBeCloseTo(0.5, 3);
+  });
+
+  it('runs the tutorial’s 500 steps in a fresh process (the example fails unless its loss falls 1000×)', async () => {
+    const r = await coldRun(1, 500);
+    expect(r.steps).toBe(500);
+    expect(r.seconds).toBeGreaterThan(0);
+  }, 60_000);
+});
+
+describe('the bench model registry', () => {
+  it('names each model once, apart from the built-in workloads, with positive work', () => {
+    const names = [...WORKLOADS.map((w) => w.name), ...MODELS.map((m) => m.name)];
+    expect(new Set(names).size).toBe(names.length);
+    for (const m of MODELS) expect(m.work).toBeGreaterThan(0);
   });
 });

@@ -4,7 +4,7 @@ import { AutogradError, fmtShape, ShapeError, ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { checkGradients, isAnomalyEnabled } from './anomaly.js';
 import { runPostAccumulateGradHooks } from './hooks.js';
-import { noGrad } from './grad-mode.js';
+import { isGradEnabled, noGrad } from './grad-mode.js';
 import { AccumulateGrad, OpNode, type Edge, type Node } from './node.js';
 
 export interface BackwardOptions {
@@ -75,6 +75,18 @@ function walk(start: Edge, seed: Tensor, retainGraph: boolean): void {
       const sum = prev.add(g);
       owned.add(sum);
       buf[edge.index] = sum;
+      dispose(prev);
+      dispose(g);
+    }
+  };
+  // A temporary only this walk holds goes back to the free list as soon as its last use is queued:
+  // backward's gradients then cost no garbage collection. Not while recording a graph of the
+  // backward itself (its nodes may save them).
+  const recycle = !isGradEnabled();
+  const dispose = (g: Tensor) => {
+    if (recycle && owned.has(g)) {
+      owned.delete(g);
+      g.storage.release();
     }
   };
   put(start, seed);
@@ -89,6 +101,7 @@ function walk(start: Edge, seed: Tensor, retainGraph: boolean): void {
     });
     if (node instanceof AccumulateGrad) {
       accumulate(node.leaf, grads[0], owned);
+      if (grads[0] !== null && node.leaf.grad !== grads[0]) dispose(grads[0]);
       continue;
     }
     const inputGrads = grads.every((g) => g === null) ? node.edges.map(() => null) : node.apply(grads);
@@ -97,12 +110,17 @@ function walk(start: Edge, seed: Tensor, retainGraph: boolean): void {
     if (inputGrads.length !== node.edges.length) {
       throw new AutogradError(`${node.name}: backward returned ${inputGrads.length} gradients, expected ${node.edges.length} (one per input)`);
     }
+    const sharesStorage = (g: Tensor, i: number) => inputGrads.some((x, j) => j !== i && x !== null && x !== undefined && x.storage === g.storage);
+    // This node's gradients are spent once its formula has run, unless one was passed on as it is.
+    for (const g of grads) if (g !== null && !inputGrads.some((x) => x !== null && x !== undefined && x.storage === g.storage)) dispose(g);
     node.edges.forEach((edge, i) => {
       if (edge === null) return;
       const g = inputGrads[i];
       if (g !== null && g !== undefined) {
-        const fresh = node instanceof OpNode && g !== grads[0] && inputGrads.indexOf(g) === i && inputGrads.lastIndexOf(g) === i && !grads.some((x) => x !== null && x.storage === g.storage);
+        const fresh = node instanceof OpNode && g !== grads[0] && !sharesStorage(g, i) && !grads.some((x) => x !== null && x.storage === g.storage);
         if (fresh) owned.add(g);
+        // One tensor (or two views of one storage) handed to two places is owned by neither.
+        else if (sharesStorage(g, i)) owned.delete(g);
         put(edge, g);
       }
       const left = (deps.get(edge.node) as number) - 1;

@@ -153,22 +153,25 @@ let exprMap: ExprWasm | null = null;
 export function useWasmMap(map: WasmMap | null, compiled: ExprWasm | null = null): void {
   wasmMap = map;
   exprMap = compiled;
-  paths = new WeakMap();
+  lastArgs = null;
 }
 
 /** Elements per tile: big enough to amortise the tile's bookkeeping, small enough to balance. */
 export const MAP_TILE = 1 << 15;
 
 type Path = 'simd' | 'compiled' | 'js';
-/** Each pass's path, decided once per args object (the stream asks for its cost, then runs it). */
-let paths = new WeakMap<MapArgs, Path>();
+/**
+ * The last pass's path: the stream asks for a launch's cost, then runs it, so one entry serves
+ * both. (A WeakMap per args object cost every op an ephemeron for the collector to trace.)
+ */
+let lastArgs: MapArgs | null = null;
+let lastPath: Path = 'js';
 
 function pathOf(args: MapArgs): Path {
-  let path = paths.get(args);
-  if (path === undefined) {
-    path = wasmMap !== null && wasmMap.covers(args) ? 'simd' : exprMap !== null && exprMap.covers(args) ? 'compiled' : 'js';
-    paths.set(args, path);
-  }
+  if (args === lastArgs) return lastPath;
+  const path = wasmMap !== null && wasmMap.covers(args) ? 'simd' : exprMap !== null && exprMap.covers(args) ? 'compiled' : 'js';
+  lastArgs = args;
+  lastPath = path;
   return path;
 }
 

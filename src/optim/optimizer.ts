@@ -7,6 +7,7 @@ import { isFloat } from '../dtype.js';
 import { fmtShape, ValueError } from '../errors.js';
 import { launchMap } from '../ops/define.js';
 import { StateDictError } from '../nn/module.js';
+import { waitForRoom } from '../runtime/stream.js';
 import { Tensor } from '../tensor.js';
 
 /** A hyper-parameter a group may hold: a number, a flag, or a pair (Adam's betas). */
@@ -69,8 +70,14 @@ export abstract class Optimizer<O extends { lr: number } & Record<string, Hyper>
   /** Throws a ValueError naming a hyper-parameter out of its range. */
   protected abstract validate(options: O): void;
 
-  /** Queues one update of every parameter that has a gradient. Values change in stream order. */
-  step(): void {
+  /**
+   * Queues one update of every parameter that has a gradient. Values change in stream order.
+   * The promise resolves after a turn of the event loop, once the queue is short (a step or so of
+   * launches): a loop that awaits only this runs ahead of the device by a bounded amount and
+   * leaves the event loop free. Ignoring it is fine; the queue stays bounded either way.
+   * @example await optimizer.step()
+   */
+  step(): Promise<void> {
     noGrad(() => {
       for (const group of this.paramGroups) {
         for (const p of group.params) {
@@ -85,6 +92,7 @@ export abstract class Optimizer<O extends { lr: number } & Record<string, Hyper>
         }
       }
     });
+    return waitForRoom();
   }
 
   /** Queues the passes that update one parameter (and its state) from its gradient. */

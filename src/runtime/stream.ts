@@ -3,6 +3,13 @@
 // are cut into tiles for the pool while the main thread returns to the event loop. In-order
 // execution makes in-place ops and optimizer updates safe without dependency tracking; reads are
 // the only await.
+//
+// A launch is recorded (submit), executed (execute: inline, lane or pool) and completed, always
+// in that order. When a script queues faster than the device drains (it never awaits), the queue
+// fills to MAX_DEPTH; the main thread then makes room by executing launches itself, blocked, but
+// never alone: a launch that would have gone to the pool goes to the lane, so all N threads work
+// on it. An external launch (a collective) belongs in execute(), as a third kind beside the pool
+// job: it holds the queue until its promise settles, as a pool job does.
 import { DeviceError, IndexError, SkeinError, ValueError } from '../errors.js';
 import { kernelOf, runKernel, type KernelTask } from '../kernels/index.js';
 import type { Storage } from '../storage.js';
@@ -51,6 +58,10 @@ let laneLimitNs = 60_000;
 const TILE_NS = 40_000;
 /** Launches queued before a never-awaiting script is made to wait (memory stays bounded). */
 const MAX_DEPTH = 512;
+/** A full queue is worked down to this depth before the script may queue again. */
+const LOW_WATER = MAX_DEPTH / 2;
+/** optimizer.step() resolves once no more than this many launches wait: about a step of W2. */
+export const STEP_BOUND = 64;
 /** The async pump yields to the event loop after this long, so timers and I/O keep turning. */
 const PUMP_SLICE_MS = 8;
 
@@ -71,13 +82,20 @@ export interface RuntimeStats {
   maxQueueDepth: number;
   /** The stream's bounded depth: a script that never awaits is held back here. */
   queueBound: number;
-  /** Times a full queue made the main thread drain it before taking more work. */
-  backpressureDrains: number;
+  /** Launches waiting now. */
+  queueDepth: number;
+  /** Times a full queue made the main thread wait, working down the queue with every thread. */
+  backpressureWaits: number;
+  /**
+   * Launches big enough for the lane or the pool that a blocked main thread ran by itself on more
+   * than one thread's worth of setNumThreads: always 0 (the invariant the issue asks to show).
+   */
+  singleThreadedDrains: number;
   /** The matmul kernel in use: 'native' (OpenBLAS), 'relaxed' or 'simd' (WebAssembly), or 'js'. */
   matmulKernel: string;
 }
 
-const stats: Omit<RuntimeStats, 'matmulKernel'> = { inlineLaunches: 0, laneLaunches: 0, poolLaunches: 0, poolTasks: 0, maxQueueDepth: 0, queueBound: MAX_DEPTH, backpressureDrains: 0 };
+const stats: Omit<RuntimeStats, 'matmulKernel'> = { inlineLaunches: 0, laneLaunches: 0, poolLaunches: 0, poolTasks: 0, maxQueueDepth: 0, queueBound: MAX_DEPTH, queueDepth: 0, backpressureWaits: 0, singleThreadedDrains: 0 };
 let injectedFault: 'throw' | 'exit' | null = null;
 
 /** Why a pool task failed, in the words a user needs: a worker that died is not a kernel bug. */
@@ -98,6 +116,9 @@ class Stream {
   private inflight: InFlight | null = null;
   private pumpScheduled = false;
   private idleWaiters: (() => void)[] = [];
+  /** Callers of room(): each resolves once the queue is no deeper than its bound. */
+  private roomWaiters: { bound: number; resolve: () => void }[] = [];
+  private pendingRoom: { bound: number; promise: Promise<void> } | null = null;
   /** The first failure no read has reported yet; synchronize() rejects with it. */
   private pendingError: Error | null = null;
   /** shutdown() calls so far, and why: reads waiting across one reject with it. */
@@ -112,9 +133,9 @@ class Stream {
     this.queue.push(launch);
     const depth = this.queue.length - this.head;
     if (depth > stats.maxQueueDepth) stats.maxQueueDepth = depth;
-    if (depth >= MAX_DEPTH && this.inflight?.job !== null) {
-      stats.backpressureDrains += 1;
-      this.drainSync();
+    if (depth >= MAX_DEPTH) {
+      stats.backpressureWaits += 1;
+      this.runBlocking(LOW_WATER);
     }
   }
 
@@ -123,7 +144,36 @@ class Stream {
    * synchronous backward). Failures stay marked on the storages they should have written.
    */
   flushSync(): void {
-    if (!this.isIdle()) this.drainSync();
+    if (!this.isIdle()) this.runBlocking(0);
+  }
+
+  /**
+   * Resolves after a turn of the event loop, once at most `bound` launches wait: the natural
+   * yield point of a loop that awaits only optimizer.step(). Host work for the next step is
+   * recorded while the device runs the rest of the queue.
+   */
+  room(bound: number): Promise<void> {
+    // Callers that never await (a loop ignoring optimizer.step()'s promise) share one pending
+    // promise, so nothing piles up per call until the loop yields.
+    const pending = this.pendingRoom;
+    if (pending !== null && pending.bound === bound) return pending.promise;
+    const entry: { bound: number; promise: Promise<void> | null } = { bound, promise: null };
+    const promise = (async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.pendingRoom === entry) this.pendingRoom = null;
+      if (this.depth() > bound) await new Promise<void>((resolve) => this.roomWaiters.push({ bound, resolve }));
+    })();
+    entry.promise = promise;
+    this.pendingRoom = entry as { bound: number; promise: Promise<void> };
+    return promise;
+  }
+
+  queueDepth(): number {
+    return this.depth();
+  }
+
+  private depth(): number {
+    return this.queue.length - this.head;
   }
 
   /** A read is reporting err to its caller: synchronize() need not report it again. */
@@ -181,8 +231,12 @@ class Stream {
     this.resetIfDrained();
   }
 
-  /** Runs one launch now: inline, or dispatched to the pool (then the queue waits for it). */
-  private execute(launch: Queued): void {
+  /**
+   * Runs one launch now: inline, on the lane, or dispatched to the pool (then the queue waits for
+   * it). A blocked main thread (`blocked`) cannot hand work to piscina and wait for its answer,
+   * which arrives by message: it puts pool-sized launches on the lane, every thread working.
+   */
+  private execute(launch: Queued, blocked = false): void {
     const poisoned = launch.reads.find((s) => s.error !== null);
     if (poisoned !== undefined) {
       // A failed producer: fresh outputs inherit its error; an in-place target keeps its old values.
@@ -209,7 +263,7 @@ class Stream {
       }
       return;
     }
-    if (cost < inlineLimitNs) {
+    if (cost < inlineLimitNs || blocked) {
       this.runLane(launch, units, threads);
       return;
     }
@@ -282,6 +336,15 @@ class Stream {
     this.pump();
   }
 
+  private wakeRoomWaiters(): void {
+    if (this.roomWaiters.length === 0) return;
+    const depth = this.depth();
+    const ready = this.roomWaiters.filter((w) => w.bound >= depth);
+    if (ready.length === 0) return;
+    this.roomWaiters = this.roomWaiters.filter((w) => w.bound < depth);
+    for (const w of ready) w.resolve();
+  }
+
   private fail(launch: Queued, err: unknown): void {
     const error = kernelError(launch, err);
     for (const s of launch.writes) s.error = error;
@@ -302,6 +365,7 @@ class Stream {
       this.queue[this.head++] = undefined;
       this.execute(launch);
     }
+    this.wakeRoomWaiters();
     this.resetIfDrained();
   }
 
@@ -309,6 +373,7 @@ class Stream {
     if (this.inflight !== null || this.head < this.queue.length) return;
     this.queue.length = 0;
     this.head = 0;
+    this.wakeRoomWaiters();
     if (this.pumpScheduled) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
@@ -317,11 +382,13 @@ class Stream {
 
   /**
    * Backpressure for a script that never awaits: the main thread finishes the job in flight
-   * (claiming its unclaimed tiles, waiting for those a worker holds) and runs the queue itself.
-   * It never waits on a task piscina might still hold, so it cannot deadlock. It stops at an
-   * external launch: only its promise can finish it, so the queue waits for the event loop.
+   * (claiming its unclaimed tiles beside the pool's workers, waiting for those a worker holds),
+   * then executes queued launches in order until at most `until` wait, each as it would run
+   * unblocked except that pool-sized ones run on the lane: all N threads work, the main thread
+   * among them. It never waits on a task piscina might still hold, so it cannot deadlock. It stops
+   * at an external launch: only its promise can finish it, so the queue waits for the event loop.
    */
-  private drainSync(): void {
+  private runBlocking(until: number): void {
     const entry = this.inflight;
     if (entry !== null && entry.job === null) return;
     if (entry !== null && entry.job !== null) {
@@ -337,22 +404,26 @@ class Stream {
       entry.finished = true;
       this.inflight = null;
     }
-    while (this.inflight === null && this.head < this.queue.length) {
+    while (this.inflight === null && this.depth() > until) {
       const launch = this.queue[this.head] as Queued;
       this.queue[this.head++] = undefined;
-      if ('run' in launch || launch.reads.some((s) => s.error !== null)) {
-        this.execute(launch);
-        continue;
-      }
-      stats.inlineLaunches += 1;
-      const units = kernelOf(launch.task.kernel).units(launch.task.args);
-      try {
-        runKernel(launch.task, 0, units);
-      } catch (err) {
-        this.fail(launch, err);
-      }
+      const before = stats.inlineLaunches;
+      this.execute(launch, true);
+      if (stats.inlineLaunches !== before && !('run' in launch) && this.wouldSplit(launch)) stats.singleThreadedDrains += 1;
+    }
+    // The rest of the queue runs from the event loop, as after a pool job.
+    if (this.head < this.queue.length && !this.pumpScheduled) {
+      this.pumpScheduled = true;
+      setImmediate(() => this.pump());
     }
     this.resetIfDrained();
+  }
+
+  /** Whether execute() would spread this launch over several threads (it is past the lane limit). */
+  private wouldSplit(launch: Launch): boolean {
+    const kernel = kernelOf(launch.task.kernel);
+    const units = kernel.units(launch.task.args);
+    return getNumThreads() > 1 && units > 1 && units * Math.max(kernel.unitCost(launch.task.args), 1) >= Math.min(laneLimitNs, inlineLimitNs);
   }
 }
 
@@ -369,6 +440,15 @@ export function submit(launch: Launch): void {
  */
 export function submitExternal(launch: ExternalLaunch): void {
   stream.submit({ ...launch, inPlace: true });
+}
+
+/**
+ * Resolves after a turn of the event loop, once at most `bound` launches are queued (the bound
+ * optimizer.step() uses by default). Never rejects: failures are reported by reads.
+ * @example await waitForRoom()
+ */
+export function waitForRoom(bound = STEP_BOUND): Promise<void> {
+  return stream.room(bound);
 }
 
 /**
@@ -411,7 +491,7 @@ export function getLaneLimit(): number {
 }
 
 export function runtimeStats(): RuntimeStats {
-  return { ...stats, matmulKernel: activeKernelConfig().matmul };
+  return { ...stats, queueDepth: stream.queueDepth(), matmulKernel: activeKernelConfig().matmul };
 }
 
 /**

@@ -1,0 +1,5 @@
+// The registry of contributed bench models (see ./types.ts): one import and one entry per model.
+// bench/run.ts runs each at every thread count, with its PyTorch twin bench/torch/<name>.py when present.
+import type { BenchModel } from './types.js';
+
+export const MODELS: readonly BenchModel[] = [];

@@ -9,6 +9,7 @@ import { matmulJs } from './matmul.js';
 import { loadMatmulWasm, type MatmulVariant } from './matmul-wasm.js';
 import { randomKernel } from './random.js';
 import { reduceKernel } from './reduce.js';
+import { gruCellBackwardKernel, gruCellKernel, lstmCellBackwardKernel, lstmCellKernel } from './rnn.js';
 import type { Kernel } from './types.js';
 import type { WasmMemory } from './wasm-module.js';
 
@@ -24,9 +25,14 @@ const KERNELS: Record<string, Kernel<any>> = {
   gather: gatherKernel,
   scatterAdd: scatterAddKernel,
   random: randomKernel,
+  lstmCell: lstmCellKernel,
+  lstmCellBackward: lstmCellBackwardKernel,
+  gruCell: gruCellKernel,
+  gruCellBackward: gruCellBackwardKernel,
 };
 
-export type KernelName = 'map' | 'reduce' | 'matmul' | 'indexSelect' | 'indexAdd' | 'gather' | 'scatterAdd' | 'random';
+export type KernelName = 'map' | 'reduce' | 'matmul' | 'indexSelect' | 'indexAdd' | 'gather' | 'scatterAdd' | 'random'
+  | 'lstmCell' | 'lstmCellBackward' | 'gruCell' | 'gruCellBackward';
 
 export interface KernelTask {
   kernel: KernelName;

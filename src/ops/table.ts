@@ -4,6 +4,7 @@ import * as elementwise from './elementwise.js';
 import * as indexing from './indexing.js';
 import * as linalg from './linalg.js';
 import * as reduce from './reduce.js';
+import * as rnn from './rnn.js';
 import * as views from './views.js';
 import type { OpDef } from './define.js';
 
@@ -56,6 +57,10 @@ export const OPS = {
   indexAdd: indexing.indexAdd,
   gather: indexing.gather,
   scatterAdd: indexing.scatterAdd,
+  lstmCell: rnn.lstmCell,
+  lstmCellBackward: rnn.lstmCellBackward,
+  gruCell: rnn.gruCell,
+  gruCellBackward: rnn.gruCellBackward,
 } satisfies Record<string, OpDef<any>>;
 
 export type OpName = keyof typeof OPS;

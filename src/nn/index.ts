@@ -5,3 +5,4 @@ export { mseLoss, crossEntropy, nllLoss, binaryCrossEntropyWithLogits, type Redu
 export * as functional from './functional.js';
 export * as init from './init.js';
 export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell, unbind, type RNNOptions, type RNNCellOptions } from './rnn.js';
+export { MultiheadAttention, TransformerEncoderLayer, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions, type TransformerEncoderLayerOptions, type TransformerEncoderLayerForwardOptions, type Activation } from './attention.js';

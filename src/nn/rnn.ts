@@ -28,6 +28,27 @@ class Unbind extends AutogradFunction {
   }
 }
 
+/**
+ * The identity on a layer's input gates [T, B, G], whose backward also gives the recurrent
+ * weight's gradient in one product, dW_hh = Σₜ dGatesₜᵀ·hₜ₋₁ = dGatesᵀ·H_prev over all T·B rows
+ * (the steps then use W_hh detached): the gradient reaching the input gates is exactly each
+ * step's gate gradient, since the gates are x·W_ihᵀ + h·W_hhᵀ. `prev` holds each step's input
+ * state, filled in as the steps run.
+ */
+class HiddenWeightGrad extends AutogradFunction {
+  static override forward(ctx: FunctionCtx, gates: Tensor, _whh: Tensor, prev: Tensor[]): Tensor {
+    ctx.prev = prev;
+    return gates.view([...gates.shape]);
+  }
+
+  static override backward(ctx: FunctionCtx, g: Tensor): [Tensor, Tensor, null] {
+    const prev = stack(ctx.prev as Tensor[], 0);
+    const [T, B, G] = g.shape as number[];
+    const dW = g.reshape([T * B, G]).t().matmul(prev.reshape([T * B, prev.shape[2] as number]));
+    return [g, dW, null];
+  }
+}
+
 function sliceAll(x: Tensor, dim: number): Tensor[] {
   return Array.from({ length: x.shape[dim] }, (_, i) => x.narrow(dim, i, 1).squeeze(dim));
 }
@@ -197,13 +218,21 @@ abstract class RNNBase extends Module {
         const folded = bih === null ? null : this.mode === 'GRU' ? bih : bih.add(bhh as Tensor);
         let gates = input.reshape([T * B, input.shape[2]]).matmul(wih.t());
         if (folded !== null) gates = gates.add(folded);
-        const perStep = unbind(gates.reshape([T, B, wih.shape[0]]), 0);
+        let sequenceGates = gates.reshape([T, B, wih.shape[0]]);
+        // With W_hh trained, its gradient comes in one product over all steps (HiddenWeightGrad);
+        // not for the GRU, whose n gate scales h·W_hnᵀ by r, so its hidden gates' gradient differs.
+        const oneProduct = this.mode !== 'GRU' && isGradEnabled() && whh.requiresGrad;
+        const prev: Tensor[] = new Array<Tensor>(T);
+        if (oneProduct) sequenceGates = HiddenWeightGrad.apply(sequenceGates, whh, prev) as Tensor;
+        const stepWeight = oneProduct ? whh.detach() : whh;
+        const perStep = unbind(sequenceGates, 0);
         const gruBias = this.mode !== 'GRU' ? null : bhh ?? Tensor.empty([wih.shape[0]], seq.dtype);
         let state: State = { h: hs[k], c: cs === null ? null : cs[k] };
         const out = new Array<Tensor>(T);
         for (let i = 0; i < T; i++) {
           const t = d === 0 ? i : T - 1 - i;
-          state = step(this.mode, perStep[t], state, whh, gruBias);
+          prev[t] = state.h.detach();
+          state = step(this.mode, perStep[t], state, stepWeight, gruBias);
           out[t] = state.h;
         }
         outs.push(stack(out, 0));

@@ -82,9 +82,13 @@ describe.each(SEQ_CASES)('%s', (name, make, xShape, hShape) => {
 });
 
 describe('gradients against central differences (float64)', () => {
+  /** Parameter names, read once: the tensors gradcheck passes in are not registered parameters. */
+  const NAMES = new WeakMap<nn.Module, string[]>();
   /** Runs m with its parameters replaced by ps, so gradcheck can perturb them. */
   function withParams(m: nn.Module, ps: Tensor[]): void {
-    const names = m.namedParameters().map(([n]) => n);
+    if (!NAMES.has(m)) NAMES.set(m, m.namedParameters().map(([n]) => n));
+    const names = NAMES.get(m) as string[];
+    expect(names.length).toBe(ps.length);
     names.forEach((n, i) => ((m as unknown as Record<string, Tensor>)[n] = ps[i]));
   }
 

@@ -9,7 +9,7 @@ import { matmulJs } from './matmul.js';
 import { loadMatmulWasm, type MatmulVariant } from './matmul-wasm.js';
 import { randomKernel } from './random.js';
 import { reduceKernel } from './reduce.js';
-import { gruCellBackwardKernel, gruCellKernel, lstmCellBackwardKernel, lstmCellKernel } from './rnn.js';
+import { gruCellBackwardKernel, gruCellKernel, loadRnnWasm, lstmCellBackwardKernel, lstmCellKernel } from './rnn.js';
 import type { Kernel } from './types.js';
 import type { WasmMemory } from './wasm-module.js';
 
@@ -55,6 +55,7 @@ export interface KernelConfig {
 export function configureKernels(config: KernelConfig): void {
   const heap = config.elementwise === 'wasm' ? config.heap : null;
   useWasmMap(heap === null ? null : loadMapWasm(heap), heap === null ? null : exprWasm(heap));
+  loadRnnWasm(heap);
   const wasm = config.matmul === 'js' || config.heap === null ? null : loadMatmulWasm(config.matmul, config.heap);
   if (wasm === null) {
     KERNELS.matmul = matmulJs;

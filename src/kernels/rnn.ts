@@ -4,39 +4,72 @@
 // σ and tanh come from one polynomial e^x (below), in float64, rounded once on the store.
 // Nothing in src/kernels may import tensor, ops, graph or runtime.
 import type { FloatArray, Kernel } from './types.js';
+import { instantiate, wasmValidates, type WasmMemory } from './wasm-module.js';
+
+interface RnnExports {
+  lstmForward(gi: number, gh: number, c: number, out: number, rows: number, hidden: number, start: number, end: number): void;
+  lstmBackward(gi: number, gh: number, c: number, g: number, out: number, rows: number, hidden: number, start: number, end: number): void;
+}
+
+/** This thread's WebAssembly LSTM loops over the tensor heap (configureKernels), or null. */
+let wasm: RnnExports | null = null;
+
+export function loadRnnWasm(heap: WasmMemory | null): boolean {
+  wasm = heap !== null && wasmValidates('rnn.wasm') ? instantiate<RnnExports>('rnn.wasm', heap) : null;
+  return wasm !== null;
+}
+
+/** Byte address of element `offset` of a heap array. */
+const at = (x: FloatArray, offset: number) => x.byteOffset + offset * x.BYTES_PER_ELEMENT;
+
+/** The WebAssembly loops take float32 operands on the heap with an even hidden size (two lanes a turn). */
+function wasmTakes(a: LstmCellArgs & { g?: FloatArray }): boolean {
+  return wasm !== null && a.heap === true && a.hidden % 2 === 0 && a.out instanceof Float32Array && a.gi instanceof Float32Array && a.gh instanceof Float32Array && a.c instanceof Float32Array && (a.g === undefined || a.g instanceof Float32Array);
+}
 
 // e^x by Cody–Waite reduction and a polynomial: x = k·ln2 + r with |r| ≤ ln2/2, e^r by its
-// Taylor series to r¹³ (truncation < 1e-17 relative), times 2^k from a table. Plain IEEE
-// arithmetic only (no Math.exp, whose cost here was 30 ns a call against ≈ 4), so a WebAssembly
-// port of these lines would give the same bits.
+// Taylor series to r¹³ (truncation < 1e-17 relative), times 2^k in two exact power-of-two
+// factors (so 2^k never leaves the normal range). Plain IEEE arithmetic only, no Math.exp
+// (30 ns a call here against ≈ 4), written op for op as src/kernels/wasm/rnn.ts computes it:
+// the WebAssembly loops give these bits.
 const LN2_HI = 6.93147180369123816490e-1;
 const LN2_LO = 1.90821492927058770002e-10;
 const INV_LN2 = 1.44269504088896338700;
+/** 1/n! for n = 13 … 2, as exact decimal literals (the same in the WebAssembly source). */
+const C13 = 1.6059043836821613e-10;
+const C12 = 2.08767569878681e-9;
+const C11 = 2.505210838544172e-8;
+const C10 = 2.7557319223985888e-7;
+const C9 = 0.0000027557319223985893;
+const C8 = 0.000024801587301587302;
+const C7 = 0.00019841269841269841;
+const C6 = 0.0013888888888888889;
+const C5 = 0.0083333333333333332;
+const C4 = 0.041666666666666664;
+const C3 = 0.16666666666666666;
 const POW2_BIAS = 1100;
 const POW2 = Float64Array.from({ length: 2200 }, (_, i) => 2 ** (i - POW2_BIAS));
 
 export function expPoly(x: number): number {
-  if (!(x < 709.7)) return x !== x ? x : Infinity; // NaN stays NaN; overflow
+  if (!(x < 709.782712893384)) return x !== x ? x : Infinity; // NaN stays NaN; overflow past ln(max)
   if (x < -745.2) return 0;
-  const k = Math.round(x * INV_LN2);
+  const k = Math.floor(x * INV_LN2 + 0.5);
   const r = x - k * LN2_HI - k * LN2_LO;
-  let p = 1 / 6227020800;
-  p = p * r + 1 / 479001600;
-  p = p * r + 1 / 39916800;
-  p = p * r + 1 / 3628800;
-  p = p * r + 1 / 362880;
-  p = p * r + 1 / 40320;
-  p = p * r + 1 / 5040;
-  p = p * r + 1 / 720;
-  p = p * r + 1 / 120;
-  p = p * r + 1 / 24;
-  p = p * r + 1 / 6;
+  let p = C13 * r + C12;
+  p = p * r + C11;
+  p = p * r + C10;
+  p = p * r + C9;
+  p = p * r + C8;
+  p = p * r + C7;
+  p = p * r + C6;
+  p = p * r + C5;
+  p = p * r + C4;
+  p = p * r + C3;
   p = p * r + 0.5;
   p = p * r + 1;
   p = p * r + 1;
-  // Past the table's normal range, 2^k is applied in two factors (e^x near over- or underflow).
-  if (k > 1000) return p * POW2[POW2_BIAS + k - 100] * POW2[POW2_BIAS + 100];
-  return k < -1022 ? p * POW2[POW2_BIAS + k + 60] * POW2[POW2_BIAS - 60] : p * POW2[POW2_BIAS + k];
+  const k1 = Math.floor(k * 0.5);
+  return p * POW2[POW2_BIAS + k1] * POW2[POW2_BIAS + k - k1];
 }
 
 /** σ(x) = 1/(1 + e⁻ˣ). */
@@ -65,6 +98,8 @@ export interface LstmCellArgs {
   out: FloatArray;
   rows: number;
   hidden: number;
+  /** Every operand lies in the tensor heap, so the WebAssembly loops may take the launch. */
+  heap?: boolean;
 }
 
 /**
@@ -115,6 +150,10 @@ const cost = (a: { hidden: number }, per: number) => 20 + a.hidden * per;
 
 export const lstmCellKernel: Kernel<LstmCellArgs> = {
   run(a, start, end) {
+    if (wasmTakes(a)) {
+      (wasm as RnnExports).lstmForward(at(a.gi, a.giOffset), at(a.gh, a.ghOffset), at(a.c, a.cOffset), at(a.out, 0), a.rows, a.hidden, start, end);
+      return;
+    }
     const H = a.hidden;
     const { gi, gh, c, out } = a;
     const cOut = a.rows * H;
@@ -138,6 +177,10 @@ export const lstmCellKernel: Kernel<LstmCellArgs> = {
 
 export const lstmCellBackwardKernel: Kernel<LstmCellBackwardArgs> = {
   run(a, start, end) {
+    if (wasmTakes(a)) {
+      (wasm as RnnExports).lstmBackward(at(a.gi, a.giOffset), at(a.gh, a.ghOffset), at(a.c, a.cOffset), at(a.g, a.gOffset), at(a.out, 0), a.rows, a.hidden, start, end);
+      return;
+    }
     const H = a.hidden;
     const { gi, gh, c, g: grad, out } = a;
     const gcOffset = a.gOffset + a.rows * H;

@@ -49,6 +49,8 @@ function rowsOf(state: Buf): { rows: number; hidden: number } {
 }
 
 const data = (x: Buf) => x.storage.data as FloatArray;
+/** Whether every operand lies in the tensor heap (where the WebAssembly loops can reach them). */
+const onHeap = (...xs: Buf[]) => xs.every((x) => x.storage.onHeap);
 
 export const lstmCellBackward = defineOp({
   name: 'lstmCellBackward',
@@ -60,7 +62,7 @@ export const lstmCellBackward = defineOp({
   },
   forward: (out, inputs) => {
     const [gi, gh, c, g] = inputs.map((x) => contiguousBuf('lstmCellBackward', x));
-    const args = { gi: data(gi), giOffset: gi.offset, gh: data(gh), ghOffset: gh.offset, c: data(c), cOffset: c.offset, g: data(g), gOffset: g.offset, out: data(out), ...rowsOf(c) };
+    const args = { gi: data(gi), giOffset: gi.offset, gh: data(gh), ghOffset: gh.offset, c: data(c), cOffset: c.offset, g: data(g), gOffset: g.offset, out: data(out), ...rowsOf(c), heap: onHeap(gi, gh, c, g, out) };
     launch('lstmCellBackward', { kernel: 'lstmCellBackward', args }, [gi, gh, c, g], [out]);
   },
   // A gradient's gradient (double backward through a fused cell) is not provided.
@@ -80,7 +82,7 @@ export const lstmCell = defineOp({
   },
   forward: (out, inputs) => {
     const [gi, gh, c] = inputs.map((x) => contiguousBuf('lstmCell', x));
-    const args = { gi: data(gi), giOffset: gi.offset, gh: data(gh), ghOffset: gh.offset, c: data(c), cOffset: c.offset, out: data(out), ...rowsOf(c) };
+    const args = { gi: data(gi), giOffset: gi.offset, gh: data(gh), ghOffset: gh.offset, c: data(c), cOffset: c.offset, out: data(out), ...rowsOf(c), heap: onHeap(gi, gh, c, out) };
     launch('lstmCell', { kernel: 'lstmCell', args }, [gi, gh, c], [out]);
   },
   grad: (g, [gi, gh, c]) => {

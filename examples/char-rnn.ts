@@ -10,7 +10,7 @@ const EMBED = 64;
 const HIDDEN = 256;
 const SEQ = 64;
 const BATCH = 32;
-const STEPS = 150;
+const STEPS = 80;
 const SAMPLE_LENGTH = 200;
 /** "Well below ln 65": the mean of the last 10 losses must be under this many nats. */
 const PASS_LOSS = 2.6;

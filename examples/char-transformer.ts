@@ -13,7 +13,7 @@ const LAYERS = 2;
 const FEEDFORWARD = 256;
 const CONTEXT = 64;
 const BATCH = 32;
-const STEPS = 200;
+const STEPS = 120;
 const SAMPLE_LENGTH = 200;
 /** "Well below ln 65": the mean of the last 10 losses must be under this many nats. */
 const PASS_LOSS = 2.6;

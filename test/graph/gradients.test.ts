@@ -74,6 +74,8 @@ const CASES: Case[] = [
   { op: 'indexAdd', inputs: [f([4, 3]), { shape: [2], dtype: 'int32', values: [3, 1] }, f([2, 3])], build: ([a, i, s]) => a.indexAdd(0, i, s) },
   { op: 'gather', inputs: [f(), { shape: [3, 2], dtype: 'int32', values: [0, 3, 1, 1, 2, 0] }], build: ([a, i]) => a.gather(1, i) },
   { op: 'scatterAdd', inputs: [f(), { shape: [3, 2], dtype: 'int32', values: [0, 3, 1, 1, 2, 0] }, f([3, 2])], build: ([a, i, s]) => a.scatterAdd(1, i, s) },
+  { op: 'lstmCell', inputs: [f([2, 8]), f([2, 8]), f([2, 2])], build: ([gi, gh, c]) => gi.applyOp(OPS.lstmCell, [gi, gh, c], {}) },
+  { op: 'gruCell', inputs: [f([2, 6]), f([2, 6]), f([6]), f([2, 2])], build: ([gi, gh, b, h]) => gi.applyOp(OPS.gruCell, [gi, gh, b, h], {}) },
 ];
 
 function values(input: Input, next: () => number): number[] {

@@ -4,7 +4,7 @@
 // left to JavaScript. dist/wasm is built by test/global-setup.ts before this file runs.
 import { afterAll, describe, expect, it } from 'vitest';
 import { heapMemory } from '../../src/heap.js';
-import { expPoly, loadRnnWasm, lstmCellBackwardKernel, lstmCellKernel, type LstmCellBackwardArgs } from '../../src/kernels/rnn.js';
+import { expPoly, loadRnnWasm, tanhPoly, lstmCellBackwardKernel, lstmCellKernel, type LstmCellBackwardArgs } from '../../src/kernels/rnn.js';
 import { Storage } from '../../src/storage.js';
 
 // Later tests in this worker get the WebAssembly loops back, as configureKernels sets them.
@@ -83,5 +83,20 @@ describe('the polynomial e^x', () => {
     expect(expPoly(-746)).toBe(0);
     expect(expPoly(-745)).toBe(Math.exp(-745)); // the smallest subnormal
     expect(Number.isNaN(expPoly(NaN))).toBe(true);
+  });
+});
+
+describe('the polynomial tanh', () => {
+  it('is within 3 ulp of Math.tanh relative to its value, from 1e-300 to far out, keeping −0, ±1 and NaN', () => {
+    let worst = 0;
+    for (let e = -300; e <= 3; e += 0.01) {
+      for (const x of [10 ** e, -(10 ** e)]) worst = Math.max(worst, Math.abs(tanhPoly(x) - Math.tanh(x)) / Math.abs(Math.tanh(x)));
+    }
+    expect(worst).toBeLessThan(3 * 2 ** -52);
+    expect(Object.is(tanhPoly(-0), -0)).toBe(true);
+    expect(tanhPoly(1e-30)).toBe(1e-30);
+    expect(tanhPoly(40)).toBe(1);
+    expect(tanhPoly(-Infinity)).toBe(-1);
+    expect(Number.isNaN(tanhPoly(NaN))).toBe(true);
   });
 });

@@ -21,6 +21,12 @@ const C6: f64 = 0.0013888888888888889;
 const C5: f64 = 0.0083333333333333332;
 const C4: f64 = 0.041666666666666664;
 const C3: f64 = 0.16666666666666666;
+const C19: f64 = 8.2206352466243295e-18;
+const C18: f64 = 1.5619206968586225e-16;
+const C17: f64 = 2.8114572543455206e-15;
+const C16: f64 = 4.7794773323873853e-14;
+const C15: f64 = 7.6471637318198164e-13;
+const C14: f64 = 1.1470745597729725e-11;
 
 // @ts-ignore: decorator
 @inline function splat(v: f64): v128 {
@@ -69,9 +75,41 @@ const C3: f64 = 0.16666666666666666;
   return f64x2.div(splat(1), f64x2.add(splat(1), expV(f64x2.neg(x))));
 }
 
+/** e^y − 1 for small y: expm1Small in src/kernels/rnn.ts. */
+// @ts-ignore: decorator
+@inline function expm1SmallV(y: v128): v128 {
+  let p = f64x2.add(f64x2.mul(splat(C19), y), splat(C18));
+  p = horner(p, y, C17);
+  p = horner(p, y, C16);
+  p = horner(p, y, C15);
+  p = horner(p, y, C14);
+  p = horner(p, y, C13);
+  p = horner(p, y, C12);
+  p = horner(p, y, C11);
+  p = horner(p, y, C10);
+  p = horner(p, y, C9);
+  p = horner(p, y, C8);
+  p = horner(p, y, C7);
+  p = horner(p, y, C6);
+  p = horner(p, y, C5);
+  p = horner(p, y, C4);
+  p = horner(p, y, C3);
+  p = horner(p, y, 0.5);
+  p = horner(p, y, 1);
+  return f64x2.mul(p, y);
+}
+
+/** tanh per lane: tanh in src/kernels/rnn.ts (both branches computed, one kept, x's sign copied). */
 // @ts-ignore: decorator
 @inline function tanhV(x: v128): v128 {
-  return f64x2.sub(splat(1), f64x2.div(splat(2), f64x2.add(expV(f64x2.mul(splat(2), x)), splat(1))));
+  const a = f64x2.abs(x);
+  const two = splat(2);
+  const t = expm1SmallV(f64x2.mul(two, a));
+  const small = f64x2.div(t, f64x2.add(t, two));
+  const large = f64x2.sub(splat(1), f64x2.div(two, f64x2.add(expV(f64x2.mul(two, a)), splat(1))));
+  const v = v128.bitselect(small, large, f64x2.lt(a, splat(0.5)));
+  const sign = i64x2.splat(0x8000000000000000);
+  return v128.or(v128.andnot(v, sign), v128.and(x, sign));
 }
 
 // @ts-ignore: decorator

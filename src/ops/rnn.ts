@@ -29,10 +29,11 @@ function cellShapes(op: string, k: number, gi: Meta, gh: Meta, state: Meta, what
   return { lead: state.shape.slice(0, -1), hidden };
 }
 
-function checkGradShape(op: string, g: Meta, want: readonly Dim[]): void {
+function checkGrad(op: string, g: Meta, want: readonly Dim[], dtype: string): void {
   if (g.shape.length !== want.length || g.shape.some((d, i) => known(d) && known(want[i]) && d !== want[i])) {
     throw new ShapeError(`${op}: got an output gradient of shape ${fmtShape(g.shape)}, expected ${fmtShape(want)}`);
   }
+  if (g.dtype !== dtype) throw new DTypeError(`${op}: got an output gradient of dtype ${g.dtype}, expected ${dtype} as the gates`);
 }
 
 function checkBias(op: string, bias: Meta, hidden: Dim, dtype: string): void {
@@ -57,7 +58,7 @@ export const lstmCellBackward = defineOp({
   arity: 4,
   shape: ([gi, gh, c, g]) => {
     const { lead, hidden } = cellShapes('lstmCellBackward', 4, gi, gh, c, 'cell state');
-    checkGradShape('lstmCellBackward', g, [2, ...lead, hidden]);
+    checkGrad('lstmCellBackward', g, [2, ...lead, hidden], gi.dtype);
     return { shape: [...lead, known(hidden) ? 5 * hidden : null], dtype: gi.dtype };
   },
   forward: (out, inputs) => {
@@ -101,7 +102,7 @@ export const gruCellBackward = defineOp({
   shape: ([gi, gh, bhh, h, g]) => {
     const { lead, hidden } = cellShapes('gruCellBackward', 3, gi, gh, h, 'hidden state');
     checkBias('gruCellBackward', bhh, hidden, gi.dtype);
-    checkGradShape('gruCellBackward', g, h.shape);
+    checkGrad('gruCellBackward', g, h.shape, gi.dtype);
     return { shape: [...lead, known(hidden) ? 7 * hidden : null], dtype: gi.dtype };
   },
   forward: (out, inputs) => {

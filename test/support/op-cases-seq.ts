@@ -19,7 +19,7 @@ function lstmGates(gi: Nd, gh: Nd, H: number, r: number, j: number): [number, nu
   return [sig(s(0)), sig(s(1)), Math.tanh(s(2)), sig(s(3))];
 }
 
-function lstmRef([gi, gh, c]: Nd[]): Nd {
+export function lstmRef([gi, gh, c]: Nd[]): Nd {
   const { rows, H } = dims(c);
   const out = new Array<number>(2 * rows * H);
   for (let r = 0; r < rows; r++) {
@@ -34,7 +34,7 @@ function lstmRef([gi, gh, c]: Nd[]): Nd {
 }
 
 /** d/d(gates) and d/dc of Σ gOut·(h', c'), by the chain rule written out. */
-function lstmBackwardRef([gi, gh, c, gOut]: Nd[]): Nd {
+export function lstmBackwardRef([gi, gh, c, gOut]: Nd[]): Nd {
   const { rows, H } = dims(c);
   const out = new Array<number>(rows * 5 * H);
   for (let r = 0; r < rows; r++) {
@@ -64,7 +64,7 @@ function gruGates(gi: Nd, gh: Nd, b: Nd, H: number, r: number, j: number): { rg:
   return { rg, z, n: Math.tanh(x(2) + rg * hn), hn };
 }
 
-function gruRef([gi, gh, b, h]: Nd[]): Nd {
+export function gruRef([gi, gh, b, h]: Nd[]): Nd {
   const { rows, H } = dims(h);
   const out = new Array<number>(rows * H);
   for (let r = 0; r < rows; r++) {
@@ -76,7 +76,7 @@ function gruRef([gi, gh, b, h]: Nd[]): Nd {
   return { shape: [...h.shape], data: out };
 }
 
-function gruBackwardRef([gi, gh, b, h, gOut]: Nd[]): Nd {
+export function gruBackwardRef([gi, gh, b, h, gOut]: Nd[]): Nd {
   const { rows, H } = dims(h);
   const out = new Array<number>(rows * 7 * H);
   for (let r = 0; r < rows; r++) {

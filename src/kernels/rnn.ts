@@ -9,6 +9,8 @@ import { instantiate, wasmValidates, type WasmMemory } from './wasm-module.js';
 interface RnnExports {
   lstmForward(gi: number, gh: number, c: number, out: number, rows: number, hidden: number, start: number, end: number): void;
   lstmBackward(gi: number, gh: number, c: number, g: number, out: number, rows: number, hidden: number, start: number, end: number): void;
+  gruForward(gi: number, gh: number, bhh: number, h: number, out: number, rows: number, hidden: number, start: number, end: number): void;
+  gruBackward(gi: number, gh: number, bhh: number, h: number, g: number, out: number, rows: number, hidden: number, start: number, end: number): void;
 }
 
 /** This thread's WebAssembly LSTM loops over the tensor heap (configureKernels), or null. */
@@ -23,8 +25,8 @@ export function loadRnnWasm(heap: WasmMemory | null): boolean {
 const at = (x: FloatArray, offset: number) => x.byteOffset + offset * x.BYTES_PER_ELEMENT;
 
 /** The WebAssembly loops take float32 operands on the heap with an even hidden size (two lanes a turn). */
-function wasmTakes(a: LstmCellArgs & { g?: FloatArray }): boolean {
-  return wasm !== null && a.heap === true && a.hidden % 2 === 0 && a.out instanceof Float32Array && a.gi instanceof Float32Array && a.gh instanceof Float32Array && a.c instanceof Float32Array && (a.g === undefined || a.g instanceof Float32Array);
+function wasmTakes(a: { heap?: boolean; hidden: number; out: FloatArray }, ...operands: (FloatArray | undefined)[]): boolean {
+  return wasm !== null && a.heap === true && a.hidden % 2 === 0 && a.out instanceof Float32Array && operands.every((x) => x === undefined || x instanceof Float32Array);
 }
 
 // e^x by Cody–Waite reduction and a polynomial: x = k·ln2 + r with |r| ≤ ln2/2, e^r by its
@@ -176,6 +178,7 @@ export interface GruCellArgs {
   out: FloatArray;
   rows: number;
   hidden: number;
+  heap?: boolean;
 }
 
 /**
@@ -194,7 +197,7 @@ const cost = (a: { hidden: number }, per: number) => 20 + a.hidden * per;
 
 export const lstmCellKernel: Kernel<LstmCellArgs> = {
   run(a, start, end) {
-    if (wasmTakes(a)) {
+    if (wasmTakes(a, a.gi, a.gh, a.c)) {
       (wasm as RnnExports).lstmForward(at(a.gi, a.giOffset), at(a.gh, a.ghOffset), at(a.c, a.cOffset), at(a.out, 0), a.rows, a.hidden, start, end);
       return;
     }
@@ -221,7 +224,7 @@ export const lstmCellKernel: Kernel<LstmCellArgs> = {
 
 export const lstmCellBackwardKernel: Kernel<LstmCellBackwardArgs> = {
   run(a, start, end) {
-    if (wasmTakes(a)) {
+    if (wasmTakes(a, a.gi, a.gh, a.c, a.g)) {
       (wasm as RnnExports).lstmBackward(at(a.gi, a.giOffset), at(a.gh, a.ghOffset), at(a.c, a.cOffset), at(a.g, a.gOffset), at(a.out, 0), a.rows, a.hidden, start, end);
       return;
     }
@@ -255,6 +258,10 @@ export const lstmCellBackwardKernel: Kernel<LstmCellBackwardArgs> = {
 
 export const gruCellKernel: Kernel<GruCellArgs> = {
   run(a, start, end) {
+    if (wasmTakes(a, a.gi, a.gh, a.bhh, a.h)) {
+      (wasm as RnnExports).gruForward(at(a.gi, a.giOffset), at(a.gh, a.ghOffset), at(a.bhh, a.bhhOffset), at(a.h, a.hOffset), at(a.out, 0), a.rows, a.hidden, start, end);
+      return;
+    }
     const H = a.hidden;
     const { gi, gh, bhh, h, out } = a;
     const b = a.bhhOffset;
@@ -275,6 +282,10 @@ export const gruCellKernel: Kernel<GruCellArgs> = {
 
 export const gruCellBackwardKernel: Kernel<GruCellBackwardArgs> = {
   run(a, start, end) {
+    if (wasmTakes(a, a.gi, a.gh, a.bhh, a.h, a.g)) {
+      (wasm as RnnExports).gruBackward(at(a.gi, a.giOffset), at(a.gh, a.ghOffset), at(a.bhh, a.bhhOffset), at(a.h, a.hOffset), at(a.g, a.gOffset), at(a.out, 0), a.rows, a.hidden, start, end);
+      return;
+    }
     const H = a.hidden;
     const { gi, gh, bhh, h, g: grad, out } = a;
     const b = a.bhhOffset;

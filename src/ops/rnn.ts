@@ -107,7 +107,7 @@ export const gruCellBackward = defineOp({
   },
   forward: (out, inputs) => {
     const [gi, gh, bhh, h, g] = inputs.map((x) => contiguousBuf('gruCellBackward', x));
-    const args = { gi: data(gi), giOffset: gi.offset, gh: data(gh), ghOffset: gh.offset, bhh: data(bhh), bhhOffset: bhh.offset, h: data(h), hOffset: h.offset, g: data(g), gOffset: g.offset, out: data(out), ...rowsOf(h) };
+    const args = { gi: data(gi), giOffset: gi.offset, gh: data(gh), ghOffset: gh.offset, bhh: data(bhh), bhhOffset: bhh.offset, h: data(h), hOffset: h.offset, g: data(g), gOffset: g.offset, out: data(out), ...rowsOf(h), heap: onHeap(gi, gh, bhh, h, g, out) };
     launch('gruCellBackward', { kernel: 'gruCellBackward', args }, [gi, gh, bhh, h, g], [out]);
   },
   // A gradient's gradient (double backward through a fused cell) is not provided.
@@ -128,7 +128,7 @@ export const gruCell = defineOp({
   },
   forward: (out, inputs) => {
     const [gi, gh, bhh, h] = inputs.map((x) => contiguousBuf('gruCell', x));
-    const args = { gi: data(gi), giOffset: gi.offset, gh: data(gh), ghOffset: gh.offset, bhh: data(bhh), bhhOffset: bhh.offset, h: data(h), hOffset: h.offset, out: data(out), ...rowsOf(h) };
+    const args = { gi: data(gi), giOffset: gi.offset, gh: data(gh), ghOffset: gh.offset, bhh: data(bhh), bhhOffset: bhh.offset, h: data(h), hOffset: h.offset, out: data(out), ...rowsOf(h), heap: onHeap(gi, gh, bhh, h, out) };
     launch('gruCell', { kernel: 'gruCell', args }, [gi, gh, bhh, h], [out]);
   },
   grad: (g, [gi, gh, bhh, h], _, __, needs) => {

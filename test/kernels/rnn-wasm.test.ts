@@ -1,10 +1,10 @@
-// The WebAssembly LSTM cell loops against the JavaScript loops they stand in for: the same bits
+// The WebAssembly LSTM and GRU cell loops against the JavaScript loops they stand in for: the same bits
 // on ordinary, large, tiny and special gate values (±∞, NaN, e^x near over- and underflow), for
 // any split of rows; the polynomial e^x against Math.exp; and odd hidden sizes and float64
 // left to JavaScript. dist/wasm is built by test/global-setup.ts before this file runs.
 import { afterAll, describe, expect, it } from 'vitest';
 import { heapMemory } from '../../src/heap.js';
-import { expPoly, loadRnnWasm, tanhPoly, lstmCellBackwardKernel, lstmCellKernel, type LstmCellBackwardArgs } from '../../src/kernels/rnn.js';
+import { expPoly, gruCellBackwardKernel, gruCellKernel, loadRnnWasm, lstmCellBackwardKernel, lstmCellKernel, tanhPoly, type GruCellBackwardArgs, type LstmCellBackwardArgs } from '../../src/kernels/rnn.js';
 import { Storage } from '../../src/storage.js';
 
 // Later tests in this worker get the WebAssembly loops back, as configureKernels sets them.
@@ -32,8 +32,17 @@ function args(rows: number, hidden: number, dtype: 'float32' | 'float64' = 'floa
   return { fwd: { ...common, out: new Storage(dtype, 2 * rows * hidden).data as Float32Array }, bwd: { ...common, out: new Storage(dtype, 5 * rows * hidden).data as Float32Array } };
 }
 
+function gruArgs(rows: number, hidden: number, dtype: 'float32' | 'float64' = 'float32'): { fwd: GruCellBackwardArgs; bwd: GruCellBackwardArgs } {
+  const common = { gi: heapArray(dtype, rows * 3 * hidden, 5), giOffset: 0, gh: heapArray(dtype, rows * 3 * hidden, 6), ghOffset: 0, bhh: heapArray(dtype, 3 * hidden, 7), bhhOffset: 0, h: heapArray(dtype, rows * hidden, 8), hOffset: 0, g: heapArray(dtype, rows * hidden, 9), gOffset: 0, rows, hidden, heap: true };
+  return { fwd: { ...common, out: new Storage(dtype, rows * hidden).data as Float32Array }, bwd: { ...common, out: new Storage(dtype, 7 * rows * hidden).data as Float32Array } };
+}
+
+interface AnyKernel<A> {
+  run(a: A, start: number, end: number): void;
+}
+
 /** Runs the kernel on rows [0, rows) in the given pieces, with or without WebAssembly. */
-function run(kernel: typeof lstmCellKernel, a: LstmCellBackwardArgs, withWasm: boolean, pieces: number[]): string[] {
+function run<A extends { out: Float32Array | Float64Array }>(kernel: AnyKernel<A>, a: A, withWasm: boolean, pieces: number[]): string[] {
   loadRnnWasm(withWasm ? heapMemory() : null);
   a.out.fill(0);
   let start = 0;
@@ -52,6 +61,14 @@ describe('the WebAssembly LSTM cell', () => {
     expect(run(kernel, a, true, [6])).toEqual(js);
     expect(run(kernel, a, true, [1, 4, 6])).toEqual(js);
     expect(js.some((v) => v === 'NaN')).toBe(true);
+  });
+
+  const gruKernels = [['forward', gruCellKernel, 'fwd'], ['backward', gruCellBackwardKernel, 'bwd']] as const;
+  it.each(gruKernels)('gives the JavaScript loop’s bits for the GRU, %s, special values included, for any split', (_, kernel, which) => {
+    const a = gruArgs(6, 10)[which];
+    const js = run(kernel as AnyKernel<GruCellBackwardArgs>, a, false, [6]);
+    expect(run(kernel as AnyKernel<GruCellBackwardArgs>, a, true, [6])).toEqual(js);
+    expect(run(kernel as AnyKernel<GruCellBackwardArgs>, a, true, [2, 3, 6])).toEqual(js);
   });
 
   it('writes what the JavaScript loop writes when it is really taken (a hidden size of 256)', () => {

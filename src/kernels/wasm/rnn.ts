@@ -1,4 +1,4 @@
-// AssemblyScript source of the WebAssembly LSTM cell loops used by src/kernels/rnn.ts, on float32
+// AssemblyScript source of the WebAssembly LSTM and GRU cell loops used by src/kernels/rnn.ts, on float32
 // tensors in the tensor heap (an imported shared memory; every pointer is a byte offset into it).
 // Not part of the TypeScript project (tsconfig excludes src/kernels/wasm).
 //
@@ -171,6 +171,52 @@ export function lstmBackward(gi: usize, gh: usize, c: usize, grad: usize, out: u
       store2(oRow + 2 * H + j, f64x2.mul(f64x2.mul(dc, i), f64x2.sub(one, f64x2.mul(g, g))));
       store2(oRow + 3 * H + j, f64x2.mul(f64x2.mul(f64x2.mul(dh, tc), o), f64x2.sub(one, o)));
       store2(oRow + 4 * H + j, f64x2.mul(dc, f));
+    }
+  }
+}
+
+/** Rows [start, end) of the GRU cell (see gruCellKernel); hidden is even; bhh is one [3H] row. */
+export function gruForward(gi: usize, gh: usize, bhh: usize, h: usize, out: usize, rows: i32, hidden: i32, start: i32, end: i32): void {
+  const H = <usize>hidden << 2;
+  const one = splat(1);
+  for (let row = start; row < end; row++) {
+    const giRow = gi + <usize>row * 3 * H;
+    const ghRow = gh + <usize>row * 3 * H;
+    const at = <usize>row * H;
+    for (let j: usize = 0; j < H; j += 8) {
+      const r = sigmoidV(f64x2.add(gate(giRow + j, ghRow + j), load2(bhh + j)));
+      const z = sigmoidV(f64x2.add(gate(giRow + H + j, ghRow + H + j), load2(bhh + H + j)));
+      const n = tanhV(f64x2.add(load2(giRow + 2 * H + j), f64x2.mul(r, f64x2.add(load2(ghRow + 2 * H + j), load2(bhh + 2 * H + j)))));
+      store2(out + at + j, f64x2.add(f64x2.mul(f64x2.sub(one, z), n), f64x2.mul(z, load2(h + at + j))));
+    }
+  }
+}
+
+/** Rows [start, end) of the GRU cell's backward (see gruCellBackwardKernel); hidden is even. */
+export function gruBackward(gi: usize, gh: usize, bhh: usize, h: usize, grad: usize, out: usize, rows: i32, hidden: i32, start: i32, end: i32): void {
+  const H = <usize>hidden << 2;
+  const one = splat(1);
+  for (let row = start; row < end; row++) {
+    const giRow = gi + <usize>row * 3 * H;
+    const ghRow = gh + <usize>row * 3 * H;
+    const oRow = out + <usize>row * 7 * H;
+    const at = <usize>row * H;
+    for (let j: usize = 0; j < H; j += 8) {
+      const r = sigmoidV(f64x2.add(gate(giRow + j, ghRow + j), load2(bhh + j)));
+      const z = sigmoidV(f64x2.add(gate(giRow + H + j, ghRow + H + j), load2(bhh + H + j)));
+      const hn = f64x2.add(load2(ghRow + 2 * H + j), load2(bhh + 2 * H + j));
+      const n = tanhV(f64x2.add(load2(giRow + 2 * H + j), f64x2.mul(r, hn)));
+      const d = load2(grad + at + j);
+      const dn = f64x2.mul(f64x2.mul(d, f64x2.sub(one, z)), f64x2.sub(one, f64x2.mul(n, n)));
+      const dz = f64x2.mul(f64x2.mul(f64x2.mul(d, f64x2.sub(load2(h + at + j), n)), z), f64x2.sub(one, z));
+      const dr = f64x2.mul(f64x2.mul(f64x2.mul(dn, hn), r), f64x2.sub(one, r));
+      store2(oRow + j, dr);
+      store2(oRow + H + j, dz);
+      store2(oRow + 2 * H + j, dn);
+      store2(oRow + 3 * H + j, dr);
+      store2(oRow + 4 * H + j, dz);
+      store2(oRow + 5 * H + j, f64x2.mul(dn, r));
+      store2(oRow + 6 * H + j, f64x2.mul(d, z));
     }
   }
 }

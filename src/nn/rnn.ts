@@ -94,10 +94,10 @@ interface State {
 
 /**
  * One step of a cell from its input gates gi (x·W_ihᵀ plus the biases the mode folds in) and the
- * previous state. bhh is the GRU's hidden bias (kept apart: r scales W_hn·h + b_hn).
+ * previous state; whhT is W_hhᵀ. bhh is the GRU's hidden bias (kept apart: r scales W_hn·h + b_hn).
  */
-function step(mode: Mode, gi: Tensor, state: State, whh: Tensor, bhh: Tensor | null): State {
-  const gh = state.h.matmul(whh.t());
+function step(mode: Mode, gi: Tensor, state: State, whhT: Tensor, bhh: Tensor | null): State {
+  const gh = state.h.matmul(whhT);
   if (mode === 'LSTM') {
     const [h, c] = unbind(gi.applyOp(OPS.lstmCell, [gi, gh, state.c as Tensor], {}), 0);
     return { h, c };
@@ -224,7 +224,7 @@ abstract class RNNBase extends Module {
         const oneProduct = this.mode !== 'GRU' && isGradEnabled() && whh.requiresGrad;
         const prev: Tensor[] = new Array<Tensor>(T);
         if (oneProduct) sequenceGates = HiddenWeightGrad.apply(sequenceGates, whh, prev) as Tensor;
-        const stepWeight = oneProduct ? whh.detach() : whh;
+        const stepWeight = (oneProduct ? whh.detach() : whh).t();
         const perStep = unbind(sequenceGates, 0);
         const gruBias = this.mode !== 'GRU' ? null : bhh ?? Tensor.empty([wih.shape[0]], seq.dtype);
         let state: State = { h: hs[k], c: cs === null ? null : cs[k] };

@@ -192,8 +192,11 @@ export interface GruCellBackwardArgs extends GruCellArgs {
   gOffset: number;
 }
 
-/** Measured here on one thread: ≈ 8 ns per exp or tanh; five per hidden unit. */
-const cost = (a: { hidden: number }, per: number) => 20 + a.hidden * per;
+/**
+ * ns per row: `per` per hidden unit in JavaScript (five e^x and a few divisions); the
+ * WebAssembly loops ran ≈ 3.5× faster in a side-by-side run here (a loaded machine: direction only).
+ */
+const cost = (a: { heap?: boolean; hidden: number; out: FloatArray }, per: number) => 20 + (a.hidden * per) / (wasmTakes(a) ? 3.5 : 1);
 
 export const lstmCellKernel: Kernel<LstmCellArgs> = {
   run(a, start, end) {

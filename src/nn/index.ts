@@ -4,5 +4,6 @@ export { Linear, Sequential, ReLU, Tanh, Sigmoid, GELU, Dropout, LayerNorm, Embe
 export { mseLoss, crossEntropy, nllLoss, binaryCrossEntropyWithLogits, type Reduction, type LossOptions, type CrossEntropyOptions } from './functional.js';
 export * as functional from './functional.js';
 export * as init from './init.js';
-export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell, type RNNOptions, type RNNCellOptions } from './rnn.js';
+export { RNN, LSTM, GRU, type RNNOptions } from './rnn.js';
+export { RNNCell, LSTMCell, GRUCell, type RNNCellOptions } from './rnn-cells.js';
 export { MultiheadAttention, TransformerEncoderLayer, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions, type TransformerEncoderLayerOptions, type TransformerEncoderLayerForwardOptions, type Activation } from './attention.js';

@@ -13,6 +13,7 @@ import { randomKernel } from './random.js';
 import { reduceKernel } from './reduce.js';
 import { scanKernel } from './scan.js';
 import { sortKernel } from './sort.js';
+import { gruCellBackwardKernel, gruCellKernel, loadRnnWasm, lstmCellBackwardKernel, lstmCellKernel } from './rnn.js';
 import type { Kernel } from './types.js';
 import type { WasmMemory } from './wasm-module.js';
 
@@ -31,9 +32,14 @@ const KERNELS: Record<string, Kernel<any>> = {
   random: randomKernel,
   scan: scanKernel,
   sort: sortKernel,
+  lstmCell: lstmCellKernel,
+  lstmCellBackward: lstmCellBackwardKernel,
+  gruCell: gruCellKernel,
+  gruCellBackward: gruCellBackwardKernel,
 };
 
-export type KernelName = 'map' | 'reduce' | 'matmul' | 'indexSelect' | 'indexAdd' | 'gather' | 'scatterAdd' | 'random' | 'scan' | 'sort';
+export type KernelName = 'map' | 'reduce' | 'matmul' | 'indexSelect' | 'indexAdd' | 'gather' | 'scatterAdd' | 'random' | 'scan' | 'sort'
+  | 'lstmCell' | 'lstmCellBackward' | 'gruCell' | 'gruCellBackward';
 
 export interface KernelTask {
   kernel: KernelName;
@@ -82,6 +88,7 @@ export function chooseMatmul(forced: string | undefined, heap: boolean): KernelC
 export function configureKernels(config: KernelConfig): void {
   const heap = config.elementwise === 'wasm' ? config.heap : null;
   useWasmMap(heap === null ? null : loadMapWasm(heap), heap === null ? null : exprWasm(heap));
+  loadRnnWasm(heap);
   useMatmulNative(config.matmul === 'native');
   if (config.matmul === 'native') {
     const native = loadMatmulNative();

@@ -151,3 +151,4 @@ export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, { r
   const loss = target.neg().add(1).mul(logits).add(m).add(logTerm);
   return reduce('binaryCrossEntropyWithLogits', loss, reduction);
 }
+export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './attention.js';

@@ -7,3 +7,6 @@ export { mseLoss, crossEntropy, nllLoss, binaryCrossEntropyWithLogits, type Redu
 export * as functional from './functional.js';
 export * as init from './init.js';
 export * as parallel from './parallel.js';
+export { RNN, LSTM, GRU, type RNNOptions } from './rnn.js';
+export { RNNCell, LSTMCell, GRUCell, type RNNCellOptions } from './rnn-cells.js';
+export { MultiheadAttention, TransformerEncoderLayer, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions, type TransformerEncoderLayerOptions, type TransformerEncoderLayerForwardOptions, type Activation } from './attention.js';

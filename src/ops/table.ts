@@ -8,6 +8,7 @@ import * as math from './math.js';
 import * as reduce from './reduce.js';
 import * as scan from './scan.js';
 import * as sort from './sort.js';
+import * as rnn from './rnn.js';
 import * as views from './views.js';
 import type { OpDef } from './define.js';
 
@@ -80,6 +81,10 @@ export const OPS = {
   argsort: sort.argsort,
   flip: layout.flip,
   slice: layout.slice,
+  lstmCell: rnn.lstmCell,
+  lstmCellBackward: rnn.lstmCellBackward,
+  gruCell: rnn.gruCell,
+  gruCellBackward: rnn.gruCellBackward,
 } satisfies Record<string, OpDef<any>>;
 
 export type OpName = keyof typeof OPS;

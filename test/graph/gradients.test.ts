@@ -92,6 +92,8 @@ const CASES: Case[] = [
   { op: 'linearScan', inputs: [f()], build: ([a]) => a.cumprod(0).add(a.prod(1, true)) },
   { op: 'flip', inputs: [f([2, 3, 4])], build: ([a]) => a.flip([0, 2]) },
   { op: 'slice', inputs: [f([3, 7])], build: ([a]) => a.slice(1, 1, null, 2) },
+  { op: 'lstmCell', inputs: [f([2, 8]), f([2, 8]), f([2, 2])], build: ([gi, gh, c]) => gi.applyOp(OPS.lstmCell, [gi, gh, c], {}) },
+  { op: 'gruCell', inputs: [f([2, 6]), f([2, 6]), f([6]), f([2, 2])], build: ([gi, gh, b, h]) => gi.applyOp(OPS.gruCell, [gi, gh, b, h], {}) },
 ];
 
 function values(input: Input, next: () => number): number[] {

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { cat, where, type DType, type OpName, type Tensor } from '../../../src/index.js';
 import * as ref from '../../support/reference.js';
 import { opsSpecs } from './specs-ops.js';
+import { SEQ_SPECS } from './specs-seq.js';
 import { dimArb, dtypeArb, inputArb, inputOf, junkArb, makeTensor, plainOf, shapeArb, storeAs, valueArb, type InputSpec } from './inputs.js';
 
 type Nd = ref.Nd;
@@ -550,6 +551,7 @@ export const SPECS: Record<OpName, OpSpec> = {
     },
     names: ['scatterAdd'],
   },
+  ...SEQ_SPECS,
 };
 
 export { makeTensor, plainOf };

@@ -55,12 +55,13 @@ describe('a loop that never awaits', () => {
 
   it('works a full queue down on every thread: pool-sized launches go to the lane, none run alone', async () => {
     setInlineLimit(0);
-    const a = randn([64, 64]);
+    // 256² products: several tiles on every matmul kernel (a one-tile launch always runs inline).
+    const a = randn([256, 256]);
     await synchronize();
     const before = runtimeStats();
     let h: Tensor = a;
     noGrad(() => {
-      for (let i = 0; i < 2 * before.queueBound; i++) h = h.mm(a).mul(1 / 8);
+      for (let i = 0; i < 2 * before.queueBound; i++) h = h.mm(a).mul(1 / 16);
     });
     const after = runtimeStats();
     expect(after.backpressureWaits).toBeGreaterThan(before.backpressureWaits);
@@ -73,7 +74,7 @@ describe('a loop that never awaits', () => {
     setNumThreads(1);
     let ref: Tensor = a;
     noGrad(() => {
-      for (let i = 0; i < 2 * before.queueBound; i++) ref = ref.mm(a).mul(1 / 8);
+      for (let i = 0; i < 2 * before.queueBound; i++) ref = ref.mm(a).mul(1 / 16);
     });
     const want = await ref.toArray();
     setNumThreads(2);

@@ -1,12 +1,15 @@
 // The kernel registry, imported by the main thread and by workers alike. A task names a kernel
 // and carries its arguments (typed arrays over SharedArrayBuffers, shapes, numbers).
 // Nothing in src/kernels may import tensor, ops, graph or runtime.
+import { convJs, convWeightJs } from './conv.js';
+import { loadConvWasm } from './conv-wasm.js';
 import { mapKernel, useWasmMap } from './elementwise.js';
 import { loadMapWasm } from './elementwise-wasm.js';
 import { exprWasm } from './expr-wasm.js';
 import { gatherKernel, indexAddKernel, indexSelectKernel, scatterAddKernel } from './gather.js';
 import { matmulJs } from './matmul.js';
 import { loadMatmulWasm, type MatmulVariant } from './matmul-wasm.js';
+import { poolKernels } from './pool.js';
 import { randomKernel } from './random.js';
 import { reduceKernel } from './reduce.js';
 import type { Kernel } from './types.js';
@@ -24,9 +27,12 @@ const KERNELS: Record<string, Kernel<any>> = {
   gather: gatherKernel,
   scatterAdd: scatterAddKernel,
   random: randomKernel,
+  conv: convJs,
+  convWeight: convWeightJs,
+  ...poolKernels,
 };
 
-export type KernelName = 'map' | 'reduce' | 'matmul' | 'indexSelect' | 'indexAdd' | 'gather' | 'scatterAdd' | 'random';
+export type KernelName = 'map' | 'reduce' | 'matmul' | 'indexSelect' | 'indexAdd' | 'gather' | 'scatterAdd' | 'random' | 'conv' | 'convWeight' | keyof typeof poolKernels;
 
 export interface KernelTask {
   kernel: KernelName;
@@ -50,6 +56,7 @@ export function configureKernels(config: KernelConfig): void {
   const heap = config.elementwise === 'wasm' ? config.heap : null;
   useWasmMap(heap === null ? null : loadMapWasm(heap), heap === null ? null : exprWasm(heap));
   const wasm = config.matmul === 'js' || config.heap === null ? null : loadMatmulWasm(config.matmul, config.heap);
+  useWasmConv(wasm === null || config.heap === null ? null : loadConvWasm(wasm.variant, config.heap));
   if (wasm === null) {
     KERNELS.matmul = matmulJs;
     return;
@@ -59,6 +66,22 @@ export function configureKernels(config: KernelConfig): void {
     units: (args) => (wasm.supports(args) ? wasm : matmulJs).units(args),
     unitCost: (args) => (wasm.supports(args) ? wasm : matmulJs).unitCost(args),
   };
+}
+
+/** float32 convolutions on the heap run the implicit GEMM; everything else the direct loops. */
+function useWasmConv(wasm: ReturnType<typeof loadConvWasm> | null): void {
+  if (wasm === null) {
+    KERNELS.conv = convJs;
+    KERNELS.convWeight = convWeightJs;
+    return;
+  }
+  const pick = <A>(fast: Kernel<A>, slow: Kernel<A>): Kernel<A> => ({
+    run: (args, start, end) => (wasm.supports(args as any) ? fast : slow).run(args, start, end),
+    units: (args) => (wasm.supports(args as any) ? fast : slow).units(args),
+    unitCost: (args) => (wasm.supports(args as any) ? fast : slow).unitCost(args),
+  });
+  KERNELS.conv = pick(wasm.conv, convJs);
+  KERNELS.convWeight = pick(wasm.convWeight, convWeightJs);
 }
 
 export function kernelOf(name: KernelName): Kernel<any> {

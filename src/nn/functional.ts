@@ -122,3 +122,6 @@ export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, { r
   const loss = target.neg().add(1).mul(logits).add(m).add(logTerm);
   return reduce('binaryCrossEntropyWithLogits', loss, reduction);
 }
+
+export * from './functional-vision.js';
+export * from './functional-norm.js';

@@ -3,6 +3,7 @@
 import { cat, type DType, type OpName, type Tensor } from '../../src/index.js';
 import { binary, LARGE, largeBinary, largeUnary, reduction, unary, type OpCases, type Sample } from './cases.js';
 import * as ref from './reference.js';
+import { VISION_CASES } from './op-cases-vision.js';
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 const bool = (p: boolean) => (p ? 1 : 0);
@@ -287,6 +288,7 @@ export const OP_CASES: Record<OpName, OpCases> = {
     ],
     large: { inputs: [{ shape: LARGE }, { shape: LARGE, kind: 'index', max: 512 }, { shape: LARGE }], run: ([b, i, s]) => b.scatterAdd(1, i, s) },
   },
+  ...VISION_CASES,
 };
 
 function argSamples(run: (x: Tensor, dim: number | undefined, keepdim: boolean) => Tensor, better: (v: number, best: number) => boolean): Sample[] {

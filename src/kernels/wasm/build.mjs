@@ -20,6 +20,7 @@ const MODULES = {
   'matmul-simd.wasm': ['gemm.ts', '--enable', 'simd', ...HEAP],
   'matmul-relaxed.wasm': ['gemm.ts', '--enable', 'simd', '--enable', 'relaxed-simd', ...HEAP],
   'elementwise.wasm': ['elementwise.ts', '--enable', 'simd', ...HEAP],
+  'conv.wasm': ['conv.ts', '--enable', 'simd', ...HEAP],
 };
 
 mkdirSync(outDir, { recursive: true });

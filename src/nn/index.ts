@@ -4,3 +4,6 @@ export { Linear, Sequential, ReLU, Tanh, Sigmoid, GELU, Dropout, LayerNorm, Embe
 export { mseLoss, crossEntropy, nllLoss, binaryCrossEntropyWithLogits, type Reduction, type LossOptions, type CrossEntropyOptions } from './functional.js';
 export * as functional from './functional.js';
 export * as init from './init.js';
+export { Conv1d, Conv2d, ConvTranspose2d, type ConvModuleOptions, type ConvTransposeModuleOptions } from './conv.js';
+export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d } from './pooling.js';
+export { BatchNorm1d, BatchNorm2d, GroupNorm, type BatchNormModuleOptions, type GroupNormModuleOptions } from './norm.js';

@@ -30,11 +30,21 @@
   return load<f32>(x + ((<usize>(r * sc + th * sh + tw * sw)) << 2));
 }
 
+/** dst[0, len) = input row th, columns tw … tw+len of the channel at c0 (dst already zeroed). */
+// @ts-ignore: decorator
+@inline function copyRun(x: usize, c0: i32, sh: i32, inH: i32, inW: i32, th: i32, tw: i32, dst: usize, len: i32): void {
+  if (th < 0 || th >= inH) return;
+  const from = max(0, -tw);
+  const to = min(len, inW - tw);
+  const row = x + ((<usize>(c0 + th * sh + tw)) << 2);
+  for (let l = from; l < to; l++) store<f32>(dst + ((<usize>l) << 2), load<f32>(row + ((<usize>l) << 2)));
+}
+
 /**
  * B panels of the forward product for positions j0 … j0+count and reductions k0 … k0+kc:
  * dst[strip][k − k0][lane] = patch(k, position j0 + 8·strip + lane), 8 lanes a strip, zero past count.
- * A strip of 8 positions inside one output row, with unit stride and no input dilation, reads
- * each tap's 8 inputs as two vector loads when they lie inside the row.
+ * With unit stride and no input dilation a strip's positions are runs of at most two output
+ * rows, so each tap reads contiguous input runs (two vector loads when all 8 lie in one row).
  */
 export function packPatches(
   x: usize, sc: i32, sh: i32, sw: i32, inH: i32, inW: i32, lh: i32, lw: i32,
@@ -48,28 +58,28 @@ export function packPatches(
     const oh0 = p / outW;
     const ow0 = p - oh0 * outW;
     const strip = dst + (<usize>(l0 >> 3)) * (<usize>kc) * 32;
-    if (plain && l0 + 8 <= count && ow0 + 8 <= outW) {
-      // One output row: lane l reads input column tw + l.
+    const lanes = min(8, count - l0);
+    if (plain && outW >= 8) {
+      // The strip's lanes lie in at most two output rows: lanes [0, split) in row oh0 from
+      // column ow0, lanes [split, lanes) in row oh0 + 1 from column 0. Each part reads a
+      // contiguous run of one input row per tap.
+      const split = min(lanes, outW - ow0);
       let r = k0 / taps;
       let kh = (k0 - r * taps) / kW;
       let kw = k0 - r * taps - kh * kW;
       let o = strip;
       for (let s = 0; s < kc; s++) {
-        const th = oh0 * strH + kh * dilH - padH;
         const tw = ow0 - padW + kw * dilW;
-        if (th >= 0 && th < inH && tw >= 0 && tw + 8 <= inW) {
+        const th = oh0 * strH + kh * dilH - padH;
+        if (split == 8 && th >= 0 && th < inH && tw >= 0 && tw + 8 <= inW) {
           const src = x + ((<usize>(r * sc + th * sh + tw)) << 2);
           v128.store(o, v128.load(src));
           v128.store(o, v128.load(src, 16), 16);
-        } else if (th < 0 || th >= inH) {
+        } else {
           v128.store(o, i32x4.splat(0));
           v128.store(o, i32x4.splat(0), 16);
-        } else {
-          const row = x + ((<usize>(r * sc + th * sh)) << 2);
-          for (let l = 0; l < 8; l++) {
-            const c = tw + l;
-            store<f32>(o + ((<usize>l) << 2), c >= 0 && c < inW ? load<f32>(row + ((<usize>c) << 2)) : 0);
-          }
+          copyRun(x, r * sc, sh, inH, inW, th, tw, o, split);
+          if (split < lanes) copyRun(x, r * sc, sh, inH, inW, th + strH, kw * dilW - padW, o + ((<usize>split) << 2), lanes - split);
         }
         o += 32;
         kw++;

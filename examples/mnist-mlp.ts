@@ -18,7 +18,7 @@ const BATCH = 64;
 const PASS_ACCURACY = 0.9;
 
 /** The digits as one [10000, 784] float32 tensor and int32 labels, in the package's order. */
-function readDigits(): { images: Tensor; labels: Tensor } {
+export function readDigits(): { images: Tensor; labels: Tensor } {
   const require = createRequire(import.meta.url);
   const chunks: number[][] = [];
   for (let digit = 0; digit < 10; digit++) {

@@ -59,6 +59,42 @@ function argmaxAt(x: FloatArray, base: number, a: PoolArgs, oh: number, ow: numb
   return best;
 }
 
+/** No padding and no dilation: windows start inside the plane and walk it densely. */
+const isPlain = (a: PoolArgs) => a.padding[0] === 0 && a.padding[1] === 0 && a.dilation[0] === 1 && a.dilation[1] === 1;
+
+/**
+ * The same first-maximum scan as argmaxAt over every window of one plane, with the window
+ * arithmetic hoisted (plain geometry only). Without g: out[o] = the window's maximum. With g:
+ * out[its position] += g[o], the adjoint. One loop each way, no callback: this is the hot path.
+ */
+function plainPlane(x: FloatArray, base: number, a: PoolArgs, out: DataArray, outBase: number, g: FloatArray | null, gBase: number): void {
+  const [kh, kw] = a.kernel;
+  const [sh, sw] = a.stride;
+  const inW = a.inW;
+  let o = 0;
+  for (let oh = 0; oh < a.outH; oh++) {
+    const h0 = oh * sh;
+    const h1 = Math.min(h0 + kh, a.inH);
+    for (let ow = 0; ow < a.outW; ow++, o++) {
+      const w0 = ow * sw;
+      const w1 = Math.min(w0 + kw, inW);
+      let best = base + h0 * inW + w0;
+      let max = -Infinity;
+      for (let h = h0; h < h1; h++) {
+        for (let i = base + h * inW + w0, e = base + h * inW + w1; i < e; i++) {
+          const v = x[i];
+          if (v > max || v !== v) {
+            max = v;
+            best = i;
+          }
+        }
+      }
+      if (g === null) out[outBase + o] = x[best];
+      else out[outBase + best - base] += g[gBase + o];
+    }
+  }
+}
+
 /** The window of output (oh, ow) of an average pool: [h0, h1) × [w0, w1) and its divisor. */
 function avgWindow(a: PoolArgs, oh: number, ow: number, win: Float64Array): void {
   let h0: number, h1: number, w0: number, w1: number, size: number;
@@ -100,7 +136,12 @@ const maxPool: Kernel<PoolArgs> = {
     const x = a.x;
     for (let p = start; p < end; p++) {
       const base = a.xOffset + p * inPlane(a);
-      let o = a.outOffset + p * outPlane(a);
+      const o0 = a.outOffset + p * outPlane(a);
+      if (isPlain(a)) {
+        plainPlane(x, base, a, a.out, o0, null, 0);
+        continue;
+      }
+      let o = o0;
       for (let oh = 0; oh < a.outH; oh++) for (let ow = 0; ow < a.outW; ow++) a.out[o++] = x[base + argmaxAt(x, base, a, oh, ow)];
     }
   },
@@ -129,7 +170,12 @@ const maxPoolBackward: Kernel<PoolArgs> = {
       const base = a.xOffset + p * inPlane(a);
       const dst = a.outOffset + p * inPlane(a);
       a.out.fill(0, dst, dst + inPlane(a));
-      let gi = (a.gOffset ?? 0) + p * outPlane(a);
+      const g0 = (a.gOffset ?? 0) + p * outPlane(a);
+      if (isPlain(a)) {
+        plainPlane(a.x, base, a, a.out, dst, g, g0);
+        continue;
+      }
+      let gi = g0;
       for (let oh = 0; oh < a.outH; oh++) for (let ow = 0; ow < a.outW; ow++) a.out[dst + argmaxAt(a.x, base, a, oh, ow)] += g[gi++];
     }
   },

@@ -10,6 +10,7 @@ import { gatherKernel, indexAddKernel, indexSelectKernel, scatterAddKernel } fro
 import { matmulJs } from './matmul.js';
 import { loadMatmulWasm, type MatmulVariant } from './matmul-wasm.js';
 import { poolKernels } from './pool.js';
+import { loadPoolWasm } from './pool-wasm.js';
 import { randomKernel } from './random.js';
 import { reduceKernel } from './reduce.js';
 import type { Kernel } from './types.js';
@@ -57,6 +58,7 @@ export function configureKernels(config: KernelConfig): void {
   useWasmMap(heap === null ? null : loadMapWasm(heap), heap === null ? null : exprWasm(heap));
   const wasm = config.matmul === 'js' || config.heap === null ? null : loadMatmulWasm(config.matmul, config.heap);
   useWasmConv(wasm === null || config.heap === null ? null : loadConvWasm(wasm.variant, config.heap));
+  usePoolWasm(heap === null ? null : loadPoolWasm(heap));
   if (wasm === null) {
     KERNELS.matmul = matmulJs;
     return;
@@ -75,13 +77,22 @@ function useWasmConv(wasm: ReturnType<typeof loadConvWasm> | null): void {
     KERNELS.convWeight = convWeightJs;
     return;
   }
-  const pick = <A>(fast: Kernel<A>, slow: Kernel<A>): Kernel<A> => ({
-    run: (args, start, end) => (wasm.supports(args as any) ? fast : slow).run(args, start, end),
-    units: (args) => (wasm.supports(args as any) ? fast : slow).units(args),
-    unitCost: (args) => (wasm.supports(args as any) ? fast : slow).unitCost(args),
-  });
-  KERNELS.conv = pick(wasm.conv, convJs);
-  KERNELS.convWeight = pick(wasm.convWeight, convWeightJs);
+  KERNELS.conv = choose(wasm.supports, wasm.conv, convJs);
+  KERNELS.convWeight = choose(wasm.supports, wasm.convWeight, convWeightJs);
+}
+
+/** float32 max pooling on the heap runs in WebAssembly (same bits as the loops). */
+function usePoolWasm(wasm: ReturnType<typeof loadPoolWasm> | null): void {
+  KERNELS.maxPool = wasm === null ? poolKernels.maxPool : choose(wasm.supports, wasm.maxPool, poolKernels.maxPool);
+  KERNELS.maxPoolBackward = wasm === null ? poolKernels.maxPoolBackward : choose(wasm.supports, wasm.maxPoolBackward, poolKernels.maxPoolBackward);
+}
+
+function choose<A>(supports: (args: A) => boolean, fast: Kernel<A>, slow: Kernel<A>): Kernel<A> {
+  return {
+    run: (args, start, end) => (supports(args) ? fast : slow).run(args, start, end),
+    units: (args) => (supports(args) ? fast : slow).units(args),
+    unitCost: (args) => (supports(args) ? fast : slow).unitCost(args),
+  };
 }
 
 export function kernelOf(name: KernelName): Kernel<any> {

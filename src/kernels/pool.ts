@@ -28,6 +28,8 @@ export interface PoolArgs {
   countIncludePad?: boolean;
   /** avg: PyTorch's adaptive windows [⌊i·in/out⌋, ⌈(i+1)·in/out⌉) instead of kernel/stride/padding. */
   adaptive?: boolean;
+  /** Every operand lies in the tensor heap (float32 max pooling may then run in WebAssembly). */
+  heap?: boolean;
 }
 
 /**

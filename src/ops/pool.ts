@@ -47,6 +47,7 @@ function args(x: Buf, out: Buf, a: PoolAttrs, g?: Buf): PoolArgs {
     dilation: a.dilation,
     countIncludePad: a.countIncludePad,
     adaptive: a.adaptive,
+    heap: x.storage.onHeap && out.storage.onHeap && (g === undefined || g.storage.onHeap),
   };
 }
 

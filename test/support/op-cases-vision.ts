@@ -85,59 +85,59 @@ const as1d = (y: Nd) => ref.reshape(y, [y.shape[0], y.shape[1], y.shape[3]]);
 export const VISION_CASES: Record<'conv2d' | 'convTranspose2d' | 'conv2dWeight' | 'maxPool2d' | 'maxPool2dIndices' | 'maxPool2dBackward' | 'avgPool2d' | 'avgPool2dBackward', OpCases> = {
   conv2d: {
     samples: [
-      conv('a [2, 3, 6, 6] image and a [4, 3, 3, 3] filter with bias', [2, 3, 6, 6], [4, 3, 3, 3], {}, geom([1, 1], [0, 0]), { bias: true }),
-      conv('stride 2 and padding 1', [2, 2, 7, 7], [3, 2, 3, 3], { stride: 2, padding: 1 }, geom([2, 2], [1, 1])),
-      conv('a rectangular kernel, dilation 2 and padding [1, 2]', [1, 2, 8, 9], [3, 2, 2, 3], { dilation: 2, padding: [1, 2] }, geom([1, 1], [1, 2], [2, 2])),
-      conv('2 groups', [2, 4, 5, 5], [6, 2, 3, 3], { groups: 2, padding: 1 }, geom([1, 1], [1, 1], [1, 1], 2)),
-      conv("padding 'same' with an even kernel (the extra row and column go after)", [1, 3, 6, 7], [2, 3, 4, 4], { padding: 'same' }, geom([1, 1], [1, 1, 2, 2])),
-      conv("padding 'valid' with stride [1, 2]", [2, 2, 6, 9], [2, 2, 3, 3], { padding: 'valid', stride: [1, 2] }, geom([1, 2], [0, 0])),
-      conv('a transposed image view', [2, 3, 6, 5], [2, 3, 3, 3], { padding: 1 }, geom([1, 1], [1, 1]), { layout: 'transposed' }),
+      conv('a [1, 2, 5, 5] image and a [3, 2, 3, 3] filter with bias', [1, 2, 5, 5], [3, 2, 3, 3], {}, geom([1, 1], [0, 0]), { bias: true }),
+      conv('stride 2 and padding 1', [1, 2, 5, 5], [2, 2, 3, 3], { stride: 2, padding: 1 }, geom([2, 2], [1, 1])),
+      conv('a rectangular kernel, dilation 2 and padding [1, 2]', [1, 2, 6, 5], [2, 2, 2, 3], { dilation: 2, padding: [1, 2] }, geom([1, 1], [1, 2], [2, 2])),
+      conv('2 groups', [1, 4, 4, 4], [4, 2, 3, 3], { groups: 2, padding: 1 }, geom([1, 1], [1, 1], [1, 1], 2)),
+      conv("padding 'same' with an even kernel (the extra row and column go after)", [1, 2, 5, 5], [2, 2, 4, 4], { padding: 'same' }, geom([1, 1], [1, 1, 2, 2])),
+      conv("padding 'valid' with stride [1, 2]", [1, 2, 5, 7], [2, 2, 3, 3], { padding: 'valid', stride: [1, 2] }, geom([1, 2], [0, 0])),
+      conv('a transposed image view', [1, 2, 5, 4], [2, 2, 3, 3], { padding: 1 }, geom([1, 1], [1, 1]), { layout: 'transposed' }),
       conv('rows wider than the 8-position strips (the vector packing path)', [2, 3, 10, 20], [5, 3, 3, 3], { padding: 1 }, geom([1, 1], [1, 1]), { noGradcheck: '1,200 inputs: the smaller samples cover the same gradient' }),
       conv1('conv1d with stride 2, padding 1 and bias', [2, 3, 10], [4, 3, 3], { stride: 2, padding: 1 }, 2, [1, 1]),
       conv1("conv1d with dilation 2 and padding 'same'", [2, 2, 9], [3, 2, 3], { dilation: 2, padding: 'same' }, 1, [2, 2], 2),
     ],
-    large: { inputs: [{ shape: [8, 16, 20, 20] }, { shape: [32, 16, 3, 3] }], run: ([x, w]) => F.conv2d(x, w, null, { padding: 1 }) },
+    large: { inputs: [{ shape: [4, 8, 12, 12] }, { shape: [16, 8, 3, 3] }], run: ([x, w]) => F.conv2d(x, w, null, { padding: 1 }) },
   },
   convTranspose2d: {
     samples: [
-      convT('stride 2, padding 1 and outputPadding 1', [2, 4, 3, 3], [4, 2, 3, 3], { stride: [2, 2], padding: [1, 1], dilation: [1, 1], groups: 1, outputPadding: [1, 1] }),
-      convT('2 groups and dilation 2', [1, 4, 4, 4], [4, 3, 2, 2], { stride: [1, 1], padding: [0, 0], dilation: [2, 2], groups: 2, outputPadding: [0, 0] }),
+      convT('stride 2, padding 1 and outputPadding 1', [1, 2, 3, 3], [2, 2, 3, 3], { stride: [2, 2], padding: [1, 1], dilation: [1, 1], groups: 1, outputPadding: [1, 1] }),
+      convT('2 groups and dilation 2', [1, 4, 3, 3], [4, 1, 2, 2], { stride: [1, 1], padding: [0, 0], dilation: [2, 2], groups: 2, outputPadding: [0, 0] }),
       convT('stride 1 on a wide image (the vector packing path)', [1, 2, 5, 14], [2, 3, 3, 3], { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1, outputPadding: [0, 0] }),
-      convT('stride [2, 3] and a rectangular kernel', [2, 2, 3, 4], [2, 2, 2, 3], { stride: [2, 3], padding: [0, 1], dilation: [1, 1], groups: 1, outputPadding: [1, 2] }),
+      convT('stride [2, 3] and a rectangular kernel', [1, 2, 2, 3], [2, 1, 2, 3], { stride: [2, 3], padding: [0, 1], dilation: [1, 1], groups: 1, outputPadding: [1, 2] }),
       {
         name: 'a bias and an unbatched [C, H, W] input',
-        inputs: [{ shape: [3, 4, 4] }, { shape: [3, 2, 3, 3] }, { shape: [2] }],
+        inputs: [{ shape: [2, 3, 3] }, { shape: [2, 1, 3, 3] }, { shape: [1] }],
         run: ([x, w, b]) => F.convTranspose2d(x, w, b, { stride: 2 }),
         ref: ([x, w, b]) => {
-          const y = vis.convTranspose2d(ref.reshape(x, [1, 3, 4, 4]), w, [2, 2], [0, 0], [1, 1], 1, [9, 9]);
-          return ref.reshape(ref.map((v, c) => v + c, y, ref.expand(ref.reshape(b, [1, 2, 1, 1]), y.shape)), [2, 9, 9]);
+          const y = vis.convTranspose2d(ref.reshape(x, [1, 2, 3, 3]), w, [2, 2], [0, 0], [1, 1], 1, [7, 7]);
+          return ref.reshape(ref.map((v, c) => v + c, y, ref.expand(ref.reshape(b, [1, 1, 1, 1]), y.shape)), [1, 7, 7]);
         },
         f32Tolerance: CONV_F32,
       },
     ],
-    large: { inputs: [{ shape: [8, 32, 18, 18] }, { shape: [32, 16, 3, 3] }], run: ([x, w]) => F.convTranspose2d(x, w, null, { padding: 1 }) },
+    large: { inputs: [{ shape: [4, 16, 10, 10] }, { shape: [16, 8, 3, 3] }], run: ([x, w]) => F.convTranspose2d(x, w, null, { padding: 1 }) },
   },
   conv2dWeight: {
     samples: [
-      convW('a [2, 3, 6, 6] input and a [2, 4, 4, 4] output gradient', [2, 3, 6, 6], [2, 4, 4, 4], [3, 3], geom([1, 1], [0, 0])),
-      convW('stride 2 and padding 1', [3, 2, 7, 7], [3, 4, 4, 4], [3, 3], geom([2, 2], [1, 1])),
-      convW('2 groups and dilation 2', [2, 4, 6, 6], [2, 6, 4, 4], [2, 2], geom([1, 1], [0, 0], [2, 2], 2)),
+      convW('a [1, 2, 5, 5] input and a [1, 3, 3, 3] output gradient', [1, 2, 5, 5], [1, 3, 3, 3], [3, 3], geom([1, 1], [0, 0])),
+      convW('stride 2 and padding 1', [2, 2, 5, 5], [2, 2, 3, 3], [3, 3], geom([2, 2], [1, 1])),
+      convW('2 groups and dilation 2', [1, 4, 5, 5], [1, 4, 3, 3], [2, 2], geom([1, 1], [0, 0], [2, 2], 2)),
       convW('a batch of 10 (partial sums over 5 chunks)', [10, 2, 5, 5], [10, 3, 3, 3], [3, 3], geom([1, 1], [0, 0]), { noGradcheck: '500 + 270 inputs: the smaller samples cover the same gradient' }),
       convW('rows wider than one strip, with padding', [2, 3, 6, 19], [2, 9, 6, 19], [3, 3], geom([1, 1], [1, 1]), { noGradcheck: '684 + 2,052 inputs: the smaller samples cover the same gradient' }),
     ],
-    large: { inputs: [{ shape: [16, 16, 18, 18] }, { shape: [16, 32, 16, 16] }], run: ([x, g]) => x.applyOp(OPS.conv2dWeight, [x, g], { ...geom([1, 1], [0, 0]), kernel: [3, 3] }) },
+    large: { inputs: [{ shape: [4, 8, 12, 12] }, { shape: [4, 16, 10, 10] }], run: ([x, g]) => x.applyOp(OPS.conv2dWeight, [x, g], { ...geom([1, 1], [0, 0]), kernel: [3, 3] }) },
   },
   maxPool2d: {
     samples: [
-      { name: 'a [2, 3, 6, 6] input, kernel 2', inputs: [{ shape: [2, 3, 6, 6] }], run: ([x]) => F.maxPool2d(x, 2), ref: ([x]) => vis.maxPool2d(x, pg([2, 2])) },
-      { name: 'kernel 3, stride 2, padding 1', inputs: [{ shape: [2, 2, 7, 7] }], run: ([x]) => F.maxPool2d(x, 3, { stride: 2, padding: 1 }), ref: ([x]) => vis.maxPool2d(x, pg([3, 3], [2, 2], [1, 1])) },
+      { name: 'a [1, 2, 6, 6] input, kernel 2', inputs: [{ shape: [1, 2, 6, 6] }], run: ([x]) => F.maxPool2d(x, 2), ref: ([x]) => vis.maxPool2d(x, pg([2, 2])) },
+      { name: 'kernel 3, stride 2, padding 1', inputs: [{ shape: [1, 2, 7, 7] }], run: ([x]) => F.maxPool2d(x, 3, { stride: 2, padding: 1 }), ref: ([x]) => vis.maxPool2d(x, pg([3, 3], [2, 2], [1, 1])) },
       { name: 'dilation 2 in ceil mode', inputs: [{ shape: [1, 2, 9, 8] }], run: ([x]) => F.maxPool2d(x, 2, { stride: 2, dilation: 2, ceilMode: true }), ref: ([x]) => vis.maxPool2d(x, pg([2, 2], [2, 2], [0, 0], [2, 2], { ceilMode: true })) },
-      { name: 'a [2, 3] kernel with stride [1, 2] on a transposed view', inputs: [{ shape: [2, 2, 5, 6], layout: 'transposed' }], run: ([x]) => F.maxPool2d(x, [2, 3], { stride: [1, 2] }), ref: ([x]) => vis.maxPool2d(x, pg([2, 3], [1, 2])) },
-      { name: 'an unbatched [C, H, W] input', inputs: [{ shape: [3, 4, 4] }], run: ([x]) => F.maxPool2d(x, 2), ref: ([x]) => vis.maxPool2d(x, pg([2, 2])) },
+      { name: 'a [2, 3] kernel with stride [1, 2] on a transposed view', inputs: [{ shape: [1, 2, 5, 6], layout: 'transposed' }], run: ([x]) => F.maxPool2d(x, [2, 3], { stride: [1, 2] }), ref: ([x]) => vis.maxPool2d(x, pg([2, 3], [1, 2])) },
+      { name: 'an unbatched [C, H, W] input', inputs: [{ shape: [2, 4, 4] }], run: ([x]) => F.maxPool2d(x, 2), ref: ([x]) => vis.maxPool2d(x, pg([2, 2])) },
       { name: 'ties (the first maximum in scan order wins)', inputs: [{ shape: [2, 2, 6, 6], kind: 'ties' }], run: ([x]) => F.maxPool2d(x, 3, { stride: 1 }), ref: ([x]) => vis.maxPool2d(x, pg([3, 3], [1, 1])), noGradcheck: 'ties have no derivative' },
       { name: 'maxPool1d with kernel 3 and stride 2', inputs: [{ shape: [2, 3, 9] }], run: ([x]) => F.maxPool1d(x, 3, { stride: 2 }), ref: ([x]) => as1d(vis.maxPool2d(as2d(x), pg([1, 3], [1, 2]))) },
     ],
-    large: { inputs: [{ shape: [32, 32, 24, 24] }], run: ([x]) => F.maxPool2d(x, 2) },
+    large: { inputs: [{ shape: [8, 16, 24, 24] }], run: ([x]) => F.maxPool2d(x, 2) },
   },
   maxPool2dIndices: {
     samples: [
@@ -146,34 +146,34 @@ export const VISION_CASES: Record<'conv2d' | 'convTranspose2d' | 'conv2dWeight' 
       { name: 'a window holding NaN', inputs: [{ shape: [1, 1, 2, 4], values: [1, NaN, 3, 4, 5, 6, 9, 2] }], run: ([x]) => F.maxPool2d(x, 2, { returnIndices: true })[1], ref: ([x]) => vis.maxPool2dIndices(x, pg([2, 2])), outDtype: 'int32' },
       { name: 'maxPool1d with dilation 2', inputs: [{ shape: [2, 2, 11] }], run: ([x]) => F.maxPool1d(x, 3, { dilation: 2, returnIndices: true })[1], ref: ([x]) => as1d(vis.maxPool2dIndices(as2d(x), pg([1, 3], [1, 3], [0, 0], [1, 2]))), outDtype: 'int32' },
     ],
-    large: { inputs: [{ shape: [32, 32, 24, 24] }], run: ([x]) => F.maxPool2d(x, 2, { returnIndices: true })[1] },
+    large: { inputs: [{ shape: [8, 16, 24, 24] }], run: ([x]) => F.maxPool2d(x, 2, { returnIndices: true })[1] },
   },
   maxPool2dBackward: {
     samples: [
-      { name: 'kernel 2', inputs: [{ shape: [2, 3, 3, 3] }, { shape: [2, 3, 6, 6] }], run: ([g, x]) => g.applyOp(OPS.maxPool2dBackward, [g, x], poolAttrs([6, 6], pg([2, 2]))), ref: ([g, x]) => vis.maxPool2dBackward(g, x, pg([2, 2])) },
+      { name: 'kernel 2', inputs: [{ shape: [1, 2, 3, 3] }, { shape: [1, 2, 6, 6] }], run: ([g, x]) => g.applyOp(OPS.maxPool2dBackward, [g, x], poolAttrs([6, 6], pg([2, 2]))), ref: ([g, x]) => vis.maxPool2dBackward(g, x, pg([2, 2])) },
       { name: 'overlapping windows (kernel 3, stride 1, padding 1) add up', inputs: [{ shape: [1, 2, 5, 5] }, { shape: [1, 2, 5, 5] }], run: ([g, x]) => g.applyOp(OPS.maxPool2dBackward, [g, x], poolAttrs([5, 5], pg([3, 3], [1, 1], [1, 1]))), ref: ([g, x]) => vis.maxPool2dBackward(g, x, pg([3, 3], [1, 1], [1, 1])) },
     ],
-    large: { inputs: [{ shape: [32, 32, 12, 12] }, { shape: [32, 32, 24, 24] }], run: ([g, x]) => g.applyOp(OPS.maxPool2dBackward, [g, x], poolAttrs([24, 24], pg([2, 2]))) },
+    large: { inputs: [{ shape: [8, 16, 12, 12] }, { shape: [8, 16, 24, 24] }], run: ([g, x]) => g.applyOp(OPS.maxPool2dBackward, [g, x], poolAttrs([24, 24], pg([2, 2]))) },
   },
   avgPool2d: {
     samples: [
-      { name: 'a [2, 3, 6, 6] input, kernel 2', inputs: [{ shape: [2, 3, 6, 6] }], run: ([x]) => F.avgPool2d(x, 2), ref: ([x]) => vis.avgPool2d(x, pg([2, 2])) },
-      { name: 'kernel 3, stride 2, padding 1, counting the padding', inputs: [{ shape: [2, 2, 7, 7] }], run: ([x]) => F.avgPool2d(x, 3, { stride: 2, padding: 1 }), ref: ([x]) => vis.avgPool2d(x, pg([3, 3], [2, 2], [1, 1])) },
-      { name: 'kernel 3, stride 2, padding 1, countIncludePad false', inputs: [{ shape: [2, 2, 7, 7] }], run: ([x]) => F.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false }), ref: ([x]) => vis.avgPool2d(x, pg([3, 3], [2, 2], [1, 1], [1, 1], { countIncludePad: false })) },
+      { name: 'a [1, 2, 6, 6] input, kernel 2', inputs: [{ shape: [1, 2, 6, 6] }], run: ([x]) => F.avgPool2d(x, 2), ref: ([x]) => vis.avgPool2d(x, pg([2, 2])) },
+      { name: 'kernel 3, stride 2, padding 1, counting the padding', inputs: [{ shape: [1, 2, 7, 7] }], run: ([x]) => F.avgPool2d(x, 3, { stride: 2, padding: 1 }), ref: ([x]) => vis.avgPool2d(x, pg([3, 3], [2, 2], [1, 1])) },
+      { name: 'kernel 3, stride 2, padding 1, countIncludePad false', inputs: [{ shape: [1, 2, 7, 7] }], run: ([x]) => F.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false }), ref: ([x]) => vis.avgPool2d(x, pg([3, 3], [2, 2], [1, 1], [1, 1], { countIncludePad: false })) },
       { name: 'ceil mode (the last window hangs past the padding)', inputs: [{ shape: [1, 2, 6, 7] }], run: ([x]) => F.avgPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true }), ref: ([x]) => vis.avgPool2d(x, pg([3, 3], [2, 2], [1, 1], [1, 1], { ceilMode: true })) },
       { name: 'avgPool1d on a transposed view', inputs: [{ shape: [2, 4, 3], layout: 'transposed' }], run: ([x]) => F.avgPool1d(x, 2, { stride: 1 }), ref: ([x]) => as1d(vis.avgPool2d(as2d(x), pg([1, 2], [1, 1]))) },
-      { name: 'adaptiveAvgPool2d from 7×5 to 3×2 (overlapping windows)', inputs: [{ shape: [2, 3, 7, 5] }], run: ([x]) => F.adaptiveAvgPool2d(x, [3, 2]), ref: ([x]) => vis.adaptiveAvgPool2d(x, [3, 2]) },
-      { name: 'adaptiveAvgPool2d to 1 (global average)', inputs: [{ shape: [2, 3, 4, 5] }], run: ([x]) => F.adaptiveAvgPool2d(x, 1), ref: ([x]) => vis.adaptiveAvgPool2d(x, [1, 1]) },
+      { name: 'adaptiveAvgPool2d from 7×5 to 3×2 (overlapping windows)', inputs: [{ shape: [1, 2, 7, 5] }], run: ([x]) => F.adaptiveAvgPool2d(x, [3, 2]), ref: ([x]) => vis.adaptiveAvgPool2d(x, [3, 2]) },
+      { name: 'adaptiveAvgPool2d to 1 (global average)', inputs: [{ shape: [1, 2, 4, 5] }], run: ([x]) => F.adaptiveAvgPool2d(x, 1), ref: ([x]) => vis.adaptiveAvgPool2d(x, [1, 1]) },
       { name: 'adaptiveAvgPool2d keeping the width (null)', inputs: [{ shape: [1, 2, 6, 3] }], run: ([x]) => F.adaptiveAvgPool2d(x, [4, null]), ref: ([x]) => vis.adaptiveAvgPool2d(x, [4, 3]) },
     ],
-    large: { inputs: [{ shape: [32, 32, 24, 24] }], run: ([x]) => F.avgPool2d(x, 3, { stride: 2, padding: 1 }) },
+    large: { inputs: [{ shape: [8, 16, 24, 24] }], run: ([x]) => F.avgPool2d(x, 3, { stride: 2, padding: 1 }) },
   },
   avgPool2dBackward: {
     samples: [
-      { name: 'kernel 3, stride 2, padding 1', inputs: [{ shape: [2, 2, 4, 4] }], run: ([g]) => g.applyOp(OPS.avgPool2dBackward, [g], poolAttrs([7, 7], pg([3, 3], [2, 2], [1, 1]))), ref: ([g]) => vis.avgPool2dBackward(g, [7, 7], pg([3, 3], [2, 2], [1, 1])) },
+      { name: 'kernel 3, stride 2, padding 1', inputs: [{ shape: [1, 2, 4, 4] }], run: ([g]) => g.applyOp(OPS.avgPool2dBackward, [g], poolAttrs([7, 7], pg([3, 3], [2, 2], [1, 1]))), ref: ([g]) => vis.avgPool2dBackward(g, [7, 7], pg([3, 3], [2, 2], [1, 1])) },
       { name: 'countIncludePad false in ceil mode', inputs: [{ shape: [1, 2, 4, 4] }], run: ([g]) => g.applyOp(OPS.avgPool2dBackward, [g], { ...poolAttrs([6, 7], pg([3, 3], [2, 2], [1, 1], [1, 1], { ceilMode: true })), countIncludePad: false }), ref: ([g]) => vis.avgPool2dBackward(g, [6, 7], pg([3, 3], [2, 2], [1, 1], [1, 1], { countIncludePad: false })) },
     ],
-    large: { inputs: [{ shape: [32, 32, 12, 12] }], run: ([g]) => g.applyOp(OPS.avgPool2dBackward, [g], poolAttrs([24, 24], pg([3, 3], [2, 2], [1, 1]))) },
+    large: { inputs: [{ shape: [8, 16, 12, 12] }], run: ([g]) => g.applyOp(OPS.avgPool2dBackward, [g], poolAttrs([24, 24], pg([3, 3], [2, 2], [1, 1]))) },
   },
 };
 

@@ -9,6 +9,7 @@ import { exprWasm } from './expr-wasm.js';
 import { gatherKernel, indexAddKernel, indexSelectKernel, scatterAddKernel } from './gather.js';
 import { matmulJs } from './matmul.js';
 import { loadMatmulWasm, type MatmulVariant } from './matmul-wasm.js';
+import { channelStatsKernel } from './norm.js';
 import { poolKernels } from './pool.js';
 import { loadPoolWasm } from './pool-wasm.js';
 import { randomKernel } from './random.js';
@@ -31,9 +32,10 @@ const KERNELS: Record<string, Kernel<any>> = {
   conv: convJs,
   convWeight: convWeightJs,
   ...poolKernels,
+  channelStats: channelStatsKernel,
 };
 
-export type KernelName = 'map' | 'reduce' | 'matmul' | 'indexSelect' | 'indexAdd' | 'gather' | 'scatterAdd' | 'random' | 'conv' | 'convWeight' | keyof typeof poolKernels;
+export type KernelName = 'map' | 'reduce' | 'matmul' | 'indexSelect' | 'indexAdd' | 'gather' | 'scatterAdd' | 'random' | 'conv' | 'convWeight' | 'channelStats' | keyof typeof poolKernels;
 
 export interface KernelTask {
   kernel: KernelName;

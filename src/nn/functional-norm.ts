@@ -2,6 +2,7 @@
 // differentiates the composition). Running statistics are updated in place, outside autograd.
 import { noGrad } from '../autograd/grad-mode.js';
 import { fmtShape, ShapeError, ValueError } from '../errors.js';
+import { OPS } from '../ops/table.js';
 import type { Tensor } from '../tensor.js';
 
 export interface BatchNormOptions {
@@ -37,15 +38,15 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   checkVector(op, 'bias', bias, c);
   if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) throw new ValueError(`${op}: got momentum ${String(momentum)}, expected a number in [0, 1]`);
   if (typeof eps !== 'number' || !(eps >= 0)) throw new ValueError(`${op}: got eps ${String(eps)}, expected a non-negative number`);
-  const dims = [0, ...Array.from({ length: x.ndim - 2 }, (_, i) => i + 2)];
   let mean: Tensor;
   let variance: Tensor;
   if (training) {
     const n = x.numel() / c;
     if (n <= 1) throw new ValueError(`${op}: got input shape ${fmtShape(x.shape)}, expected more than 1 value per channel when training`);
-    mean = x.mean(dims, true);
-    const centred = x.sub(mean);
-    variance = centred.mul(centred).mean(dims, true);
+    // One launch for both statistics (their gradient is the op's own formula).
+    const stats = x.applyOp(OPS.batchNormStats, [x], {});
+    mean = perChannel(stats.narrow(0, 0, 1), x);
+    variance = perChannel(stats.narrow(0, 1, 1), x);
     noGrad(() => {
       if (runningMean !== null) runningMean.mul_(1 - momentum).add_(mean.reshape([c]).mul(momentum));
       if (runningVar !== null) runningVar.mul_(1 - momentum).add_(variance.reshape([c]).mul((momentum * n) / (n - 1)));

@@ -4,6 +4,7 @@ import * as conv from './conv.js';
 import * as elementwise from './elementwise.js';
 import * as indexing from './indexing.js';
 import * as linalg from './linalg.js';
+import * as norm from './norm.js';
 import * as pool from './pool.js';
 import * as reduce from './reduce.js';
 import * as views from './views.js';
@@ -66,6 +67,7 @@ export const OPS = {
   maxPool2dBackward: pool.maxPool2dBackward,
   avgPool2d: pool.avgPool2d,
   avgPool2dBackward: pool.avgPool2dBackward,
+  batchNormStats: norm.batchNormStats,
 } satisfies Record<string, OpDef<any>>;
 
 export type OpName = keyof typeof OPS;

@@ -1,6 +1,6 @@
 // Sample cases for the vision entries of the op table (convolution and pooling), spread into
 // OP_CASES. Most call the public nn.functional API; the adjoint-only ops are applied directly.
-import { nn, OPS } from '../../src/index.js';
+import { nn, OPS, type Tensor } from '../../src/index.js';
 import type { PoolAttrs } from '../../src/ops/pool.js';
 import type { OpCases, Sample } from './cases.js';
 import type { InputSpec } from './inputs.js';
@@ -82,7 +82,37 @@ const pg = (kernel: number[], stride = kernel, padding = [0, 0], dilation = [1, 
 const as2d = (x: Nd) => ref.reshape(x, [x.shape[0], x.shape[1], 1, x.shape[2]]);
 const as1d = (y: Nd) => ref.reshape(y, [y.shape[0], y.shape[1], y.shape[3]]);
 
-export const VISION_CASES: Record<'conv2d' | 'convTranspose2d' | 'conv2dWeight' | 'maxPool2d' | 'maxPool2dIndices' | 'maxPool2dBackward' | 'avgPool2d' | 'avgPool2dBackward', OpCases> = {
+/** Per-channel mean and biased variance over every dim but 1: [2, C]. */
+function channelStats(x: Nd): Nd {
+  const c = x.shape[1];
+  const groups: number[][] = Array.from({ length: c }, () => []);
+  x.data.forEach((v, i) => groups[ref.coords(x.shape, i)[1]].push(v));
+  const mean = groups.map((g) => g.reduce((a, b) => a + b, 0) / g.length);
+  const variance = groups.map((g, k) => g.reduce((a, b) => a + (b - mean[k]) ** 2, 0) / g.length);
+  return ref.nd([2, c], [...mean, ...variance]);
+}
+
+const stats = (x: Tensor) => x.applyOp(OPS.batchNormStats, [x], {});
+
+export const VISION_CASES: Record<'batchNormStats' | 'conv2d' | 'convTranspose2d' | 'conv2dWeight' | 'maxPool2d' | 'maxPool2dIndices' | 'maxPool2dBackward' | 'avgPool2d' | 'avgPool2dBackward', OpCases> = {
+  batchNormStats: {
+    samples: [
+      { name: 'a [4, 3] batch (BatchNorm1d)', inputs: [{ shape: [4, 3] }], run: ([x]) => stats(x), ref: ([x]) => channelStats(x) },
+      { name: 'a [2, 3, 4] sequence batch', inputs: [{ shape: [2, 3, 4] }], run: ([x]) => stats(x), ref: ([x]) => channelStats(x) },
+      { name: 'a [2, 2, 3, 3] image batch', inputs: [{ shape: [2, 2, 3, 3] }], run: ([x]) => stats(x), ref: ([x]) => channelStats(x) },
+      { name: 'a transposed [2, 3, 4, 2] view', inputs: [{ shape: [2, 3, 4, 2], layout: 'transposed' }], run: ([x]) => stats(x), ref: ([x]) => channelStats(x) },
+      {
+        name: 'batchNorm in training, through nn.functional',
+        inputs: [{ shape: [3, 2, 2, 2] }, { shape: [2] }, { shape: [2] }],
+        run: ([x, w, b]) => F.batchNorm(x, null, null, w, b, { training: true }),
+        ref: ([x, w, b]) => {
+          const st = channelStats(x);
+          return ref.build(x.shape, (idx) => ((ref.at(x, idx) - st.data[idx[1]]) / Math.sqrt(st.data[2 + idx[1]] + 1e-5)) * w.data[idx[1]] + b.data[idx[1]]);
+        },
+      },
+    ],
+    large: { inputs: [{ shape: [8, 16, 16, 16] }], run: ([x]) => stats(x) },
+  },
   conv2d: {
     samples: [
       conv('a [1, 2, 5, 5] image and a [3, 2, 3, 3] filter with bias', [1, 2, 5, 5], [3, 2, 3, 3], {}, geom([1, 1], [0, 0]), { bias: true }),

@@ -148,6 +148,15 @@ function poolAttrs(op: string, x: Tensor, n: number, kernelSize: Pair, o: { stri
   const [kk, ss, pp, dd] = [lift(k, 1), lift(s, 1), lift(p, 0), lift(d, 1)];
   const outSize = inSize.map((size, i) => poolOut(size, kk[i], ss[i], pp[i], dd[i], o.ceilMode === true));
   if (outSize.some((v) => v <= 0)) throw new ShapeError(`${op}: got input shape ${fmtShape(x.shape)} for kernelSize ${JSON.stringify(kernelSize)}, which leaves an output of ${outSize.join('×')}; expected a positive size`);
+  // A dilated window can straddle the input and touch only padding; it would have no maximum.
+  inSize.forEach((size, i) => {
+    for (let at = 0; at < outSize[i]; at++) {
+      const start = at * ss[i] - pp[i];
+      if (!Array.from({ length: kk[i] }, (_, j) => start + j * dd[i]).some((t) => t >= 0 && t < size)) {
+        throw new ValueError(`${op}: got input shape ${fmtShape(x.shape)} with kernelSize ${JSON.stringify(kernelSize)}, padding ${JSON.stringify(o.padding ?? 0)} and dilation ${JSON.stringify(o.dilation ?? 1)}, whose window ${at} along dim ${i - 2} covers only padding; expected every window to overlap the input`);
+      }
+    }
+  });
   return { kernel: kk, stride: ss, padding: pp, dilation: dd, inSize, outSize };
 }
 

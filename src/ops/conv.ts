@@ -4,7 +4,7 @@
 // Layouts are PyTorch's: x [N, C, H, W], weight [O, C/groups, kH, kW].
 import { DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { convChunks, type ConvArgs, type ConvWeightArgs } from '../kernels/conv.js';
-import { type Dim } from '../shape.js';
+import { contiguousStrides, type Dim } from '../shape.js';
 import { Storage } from '../storage.js';
 import { contiguousBuf, defineOp, launch, wants, type Buf, type Meta, type OpDef } from './define.js';
 
@@ -191,6 +191,10 @@ export const conv2dWeight: OpDef<ConvWeightAttrs> = defineOp<ConvWeightAttrs>({
     check4d('conv2dWeight', 'an output gradient', g);
     const c = x.shape[1];
     divisible('conv2dWeight', 'in channels', c, groups);
+    divisible('conv2dWeight', 'output gradient channels', g.shape[1], groups);
+    if (x.shape[0] !== null && g.shape[0] !== null && x.shape[0] !== g.shape[0]) {
+      throw new ShapeError(`conv2dWeight: got input shape ${fmtShape(x.shape)} and output gradient shape ${fmtShape(g.shape)}, expected equal batch sizes`);
+    }
     return { shape: [g.shape[1], c === null ? null : c / groups, kernel[0], kernel[1]], dtype: x.dtype };
   },
   forward: (out, [x, gIn], attrs) => {
@@ -205,7 +209,8 @@ export const conv2dWeight: OpDef<ConvWeightAttrs> = defineOp<ConvWeightAttrs>({
       ...geometry(x, attrs.kernel, g.shape.slice(2), attrs, attrs.padding, [1, 1]),
       g: g.storage.data as ConvWeightArgs['g'],
       gOffset: g.offset,
-      gStrides: [...g.strides],
+      // g is contiguous; canonical strides, since a size-1 dim's stride may be anything.
+      gStrides: contiguousStrides(g.shape),
       out: partial.storage.data as ConvWeightArgs['out'],
       outOffset: partial.offset,
       chunkSize,

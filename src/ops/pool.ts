@@ -81,6 +81,10 @@ export const maxPool2dBackward: OpDef<PoolAttrs> = defineOp<PoolAttrs>({
   arity: 2,
   shape: ([g, x], a) => {
     planeShape('maxPool2dBackward', g, a.outSize, a.inSize);
+    if (g.dtype !== x.dtype) throw new DTypeError(`maxPool2dBackward: got dtypes ${g.dtype} and ${x.dtype}, expected equal dtypes`);
+    if (g.shape.length !== x.shape.length || g.shape.slice(0, -2).some((d, i) => d !== null && x.shape[i] !== null && d !== x.shape[i])) {
+      throw new ShapeError(`maxPool2dBackward: got shapes ${fmtShape(g.shape)} and ${fmtShape(x.shape)}, expected equal leading dims`);
+    }
     return planeShape('maxPool2dBackward', x, a.inSize, a.inSize);
   },
   forward: (out, [gIn, xIn], a) => {

@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { cat, where, type DType, type OpName, type Tensor } from '../../../src/index.js';
 import * as ref from '../../support/reference.js';
+import { VISION_SPECS } from './specs-vision.js';
 import { dimArb, dtypeArb, inputArb, inputOf, junkArb, makeTensor, plainOf, shapeArb, storeAs, valueArb, type InputSpec } from './inputs.js';
 
 type Nd = ref.Nd;
@@ -547,6 +548,7 @@ export const SPECS: Record<OpName, OpSpec> = {
     },
     names: ['scatterAdd'],
   },
+  ...VISION_SPECS,
 };
 
 export { makeTensor, plainOf };

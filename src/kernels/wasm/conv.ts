@@ -170,11 +170,24 @@ export function packPatchesT(
             o += 32;
           }
         } else if (plain) {
+          // Columns tw0 + i·strW for i in [0, run): zeros before the input, a strided copy, zeros after.
           const row = x + ((<usize>(r * sc + th * sh)) << 2);
-          let tw = ow * strW + offW;
-          for (let i = 0; i < run; i++) {
-            store<f32>(o, tw >= 0 && tw < inW ? load<f32>(row + ((<usize>(tw * sw)) << 2)) : 0);
-            tw += strW;
+          const tw0 = ow * strW + offW;
+          const first = min(run, tw0 >= 0 ? 0 : (-tw0 + strW - 1) / strW);
+          const last = max(first, min(run, tw0 < inW ? (inW - 1 - tw0) / strW + 1 : 0));
+          for (let i = 0; i < first; i++) {
+            store<f32>(o, 0);
+            o += 32;
+          }
+          let src = row + ((<usize>((tw0 + first * strW) * sw)) << 2);
+          const step = (<usize>(strW * sw)) << 2;
+          for (let i = first; i < last; i++) {
+            store<f32>(o, load<f32>(src));
+            src += step;
+            o += 32;
+          }
+          for (let i = last; i < run; i++) {
+            store<f32>(o, 0);
             o += 32;
           }
         } else {

@@ -83,10 +83,12 @@ function useWasmConv(wasm: ReturnType<typeof loadConvWasm> | null): void {
   KERNELS.convWeight = choose(wasm.supports, wasm.convWeight, convWeightJs);
 }
 
-/** float32 max pooling on the heap runs in WebAssembly (same bits as the loops). */
+/** float32 pooling and batch statistics on the heap run in WebAssembly (same bits as the loops). */
 function usePoolWasm(wasm: ReturnType<typeof loadPoolWasm> | null): void {
   KERNELS.maxPool = wasm === null ? poolKernels.maxPool : choose(wasm.supports, wasm.maxPool, poolKernels.maxPool);
   KERNELS.maxPoolBackward = wasm === null ? poolKernels.maxPoolBackward : choose(wasm.supports, wasm.maxPoolBackward, poolKernels.maxPoolBackward);
+  KERNELS.avgPool = wasm === null ? poolKernels.avgPool : choose((a) => wasm.supports(a) && a.adaptive !== true, wasm.avgPool, poolKernels.avgPool);
+  KERNELS.channelStats = wasm === null ? channelStatsKernel : choose(wasm.supportsStats, wasm.channelStats, channelStatsKernel);
 }
 
 function choose<A>(supports: (args: A) => boolean, fast: Kernel<A>, slow: Kernel<A>): Kernel<A> {

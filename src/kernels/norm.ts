@@ -13,6 +13,8 @@ export interface ChannelStatsArgs {
   batch: number;
   channels: number;
   inner: number;
+  /** x and out lie in the tensor heap (float32 then runs in WebAssembly, same bits). */
+  heap?: boolean;
 }
 
 export const channelStatsKernel: Kernel<ChannelStatsArgs> = {

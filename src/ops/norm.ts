@@ -27,6 +27,7 @@ export const batchNormStats: OpDef<Record<string, never>> = defineOp({
       batch,
       channels,
       inner: x.shape.slice(2).reduce((p, d) => p * d, 1),
+      heap: x.storage.onHeap && out.storage.onHeap,
     };
     launch('batchNorm', { kernel: 'channelStats', args }, [x], [out]);
   },

@@ -1,18 +1,14 @@
 // The kernel registry, imported by the main thread and by workers alike. A task names a kernel
 // and carries its arguments (typed arrays over SharedArrayBuffers, shapes, numbers).
 // Nothing in src/kernels may import tensor, ops, graph or runtime.
-import { convJs, convWeightJs } from './conv.js';
-import { loadConvWasm } from './conv-wasm.js';
 import { mapKernel, useWasmMap } from './elementwise.js';
 import { loadMapWasm } from './elementwise-wasm.js';
 import { exprWasm } from './expr-wasm.js';
 import { gatherKernel, indexAddKernel, indexSelectKernel, scatterAddKernel } from './gather.js';
 import { matmulJs } from './matmul.js';
 import { loadMatmulWasm, type MatmulVariant } from './matmul-wasm.js';
-import { channelStatsKernel } from './norm.js';
-import { poolKernels } from './pool.js';
-import { loadPoolWasm } from './pool-wasm.js';
 import { randomKernel } from './random.js';
+import { VISION_KERNELS, visionKernels, type VisionKernelName } from './vision.js';
 import { reduceKernel } from './reduce.js';
 import type { Kernel } from './types.js';
 import type { WasmMemory } from './wasm-module.js';
@@ -29,13 +25,10 @@ const KERNELS: Record<string, Kernel<any>> = {
   gather: gatherKernel,
   scatterAdd: scatterAddKernel,
   random: randomKernel,
-  conv: convJs,
-  convWeight: convWeightJs,
-  ...poolKernels,
-  channelStats: channelStatsKernel,
+  ...VISION_KERNELS,
 };
 
-export type KernelName = 'map' | 'reduce' | 'matmul' | 'indexSelect' | 'indexAdd' | 'gather' | 'scatterAdd' | 'random' | 'conv' | 'convWeight' | 'channelStats' | keyof typeof poolKernels;
+export type KernelName = 'map' | 'reduce' | 'matmul' | 'indexSelect' | 'indexAdd' | 'gather' | 'scatterAdd' | 'random' | VisionKernelName;
 
 export interface KernelTask {
   kernel: KernelName;
@@ -59,8 +52,7 @@ export function configureKernels(config: KernelConfig): void {
   const heap = config.elementwise === 'wasm' ? config.heap : null;
   useWasmMap(heap === null ? null : loadMapWasm(heap), heap === null ? null : exprWasm(heap));
   const wasm = config.matmul === 'js' || config.heap === null ? null : loadMatmulWasm(config.matmul, config.heap);
-  useWasmConv(wasm === null || config.heap === null ? null : loadConvWasm(wasm.variant, config.heap));
-  usePoolWasm(heap === null ? null : loadPoolWasm(heap));
+  Object.assign(KERNELS, visionKernels(wasm === null ? null : wasm.variant, config.heap, heap));
   if (wasm === null) {
     KERNELS.matmul = matmulJs;
     return;
@@ -69,33 +61,6 @@ export function configureKernels(config: KernelConfig): void {
     run: (args, start, end) => (wasm.supports(args) ? wasm : matmulJs).run(args, start, end),
     units: (args) => (wasm.supports(args) ? wasm : matmulJs).units(args),
     unitCost: (args) => (wasm.supports(args) ? wasm : matmulJs).unitCost(args),
-  };
-}
-
-/** float32 convolutions on the heap run the implicit GEMM; everything else the direct loops. */
-function useWasmConv(wasm: ReturnType<typeof loadConvWasm> | null): void {
-  if (wasm === null) {
-    KERNELS.conv = convJs;
-    KERNELS.convWeight = convWeightJs;
-    return;
-  }
-  KERNELS.conv = choose(wasm.supports, wasm.conv, convJs);
-  KERNELS.convWeight = choose(wasm.supports, wasm.convWeight, convWeightJs);
-}
-
-/** float32 pooling and batch statistics on the heap run in WebAssembly (same bits as the loops). */
-function usePoolWasm(wasm: ReturnType<typeof loadPoolWasm> | null): void {
-  KERNELS.maxPool = wasm === null ? poolKernels.maxPool : choose(wasm.supports, wasm.maxPool, poolKernels.maxPool);
-  KERNELS.maxPoolBackward = wasm === null ? poolKernels.maxPoolBackward : choose(wasm.supports, wasm.maxPoolBackward, poolKernels.maxPoolBackward);
-  KERNELS.avgPool = wasm === null ? poolKernels.avgPool : choose((a) => wasm.supports(a) && a.adaptive !== true, wasm.avgPool, poolKernels.avgPool);
-  KERNELS.channelStats = wasm === null ? channelStatsKernel : choose(wasm.supportsStats, wasm.channelStats, channelStatsKernel);
-}
-
-function choose<A>(supports: (args: A) => boolean, fast: Kernel<A>, slow: Kernel<A>): Kernel<A> {
-  return {
-    run: (args, start, end) => (supports(args) ? fast : slow).run(args, start, end),
-    units: (args) => (supports(args) ? fast : slow).units(args),
-    unitCost: (args) => (supports(args) ? fast : slow).unitCost(args),
   };
 }
 

@@ -10,6 +10,7 @@ import { matmulJs } from './matmul.js';
 import { loadMatmulNative, nativeMatmulReason, useMatmulNative } from './matmul-native.js';
 import { bestMatmulVariant, loadMatmulWasm, type MatmulVariant } from './matmul-wasm.js';
 import { randomKernel } from './random.js';
+import { VISION_KERNELS, visionKernels, type VisionKernelName } from './vision.js';
 import { reduceKernel } from './reduce.js';
 import { scanKernel } from './scan.js';
 import { sortKernel } from './sort.js';
@@ -36,10 +37,11 @@ const KERNELS: Record<string, Kernel<any>> = {
   lstmCellBackward: lstmCellBackwardKernel,
   gruCell: gruCellKernel,
   gruCellBackward: gruCellBackwardKernel,
+  ...VISION_KERNELS,
 };
 
 export type KernelName = 'map' | 'reduce' | 'matmul' | 'indexSelect' | 'indexAdd' | 'gather' | 'scatterAdd' | 'random' | 'scan' | 'sort'
-  | 'lstmCell' | 'lstmCellBackward' | 'gruCell' | 'gruCellBackward';
+  | 'lstmCell' | 'lstmCellBackward' | 'gruCell' | 'gruCellBackward' | VisionKernelName;
 
 export interface KernelTask {
   kernel: KernelName;
@@ -89,6 +91,11 @@ export function configureKernels(config: KernelConfig): void {
   const heap = config.elementwise === 'wasm' ? config.heap : null;
   useWasmMap(heap === null ? null : loadMapWasm(heap), heap === null ? null : exprWasm(heap));
   loadRnnWasm(heap);
+  // Convolution's implicit GEMM packs into the WebAssembly micro-kernel's panels, so it keeps the
+  // WASM module (the fastest this machine has) when products go to OpenBLAS.
+  const wasmVariant = config.heap === null || config.matmul === 'js' ? null : config.matmul === 'native' ? bestMatmulVariant() : config.matmul;
+  const wasm = wasmVariant === null || config.heap === null ? null : loadMatmulWasm(wasmVariant, config.heap);
+  Object.assign(KERNELS, visionKernels(wasm === null ? null : wasm.variant, config.heap, heap));
   useMatmulNative(config.matmul === 'native');
   if (config.matmul === 'native') {
     const native = loadMatmulNative();
@@ -97,7 +104,6 @@ export function configureKernels(config: KernelConfig): void {
     KERNELS.matmul = native;
     return;
   }
-  const wasm = config.matmul === 'js' || config.heap === null ? null : loadMatmulWasm(config.matmul, config.heap);
   if (wasm === null) {
     KERNELS.matmul = matmulJs;
     return;

@@ -152,3 +152,6 @@ export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, { r
   return reduce('binaryCrossEntropyWithLogits', loss, reduction);
 }
 export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './attention.js';
+
+export * from './functional-vision.js';
+export * from './functional-norm.js';

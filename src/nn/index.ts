@@ -10,3 +10,6 @@ export * as parallel from './parallel.js';
 export { RNN, LSTM, GRU, type RNNOptions } from './rnn.js';
 export { RNNCell, LSTMCell, GRUCell, type RNNCellOptions } from './rnn-cells.js';
 export { MultiheadAttention, TransformerEncoderLayer, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions, type TransformerEncoderLayerOptions, type TransformerEncoderLayerForwardOptions, type Activation } from './attention.js';
+export { Conv1d, Conv2d, ConvTranspose2d, type ConvModuleOptions, type ConvTransposeModuleOptions } from './conv.js';
+export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d } from './pooling.js';
+export { BatchNorm1d, BatchNorm2d, GroupNorm, type BatchNormModuleOptions, type GroupNormModuleOptions } from './norm.js';

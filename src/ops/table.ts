@@ -1,10 +1,13 @@
 // The op table: every primitive Skein has. Composites (mean, softmax, mseLoss …) are methods
 // built from these and have no kernel or backward of their own.
+import * as conv from './conv.js';
 import * as elementwise from './elementwise.js';
 import * as indexing from './indexing.js';
 import * as linalg from './linalg.js';
 import * as layout from './layout.js';
 import * as math from './math.js';
+import * as norm from './norm.js';
+import * as pool from './pool.js';
 import * as reduce from './reduce.js';
 import * as scan from './scan.js';
 import * as sort from './sort.js';
@@ -85,6 +88,15 @@ export const OPS = {
   lstmCellBackward: rnn.lstmCellBackward,
   gruCell: rnn.gruCell,
   gruCellBackward: rnn.gruCellBackward,
+  conv2d: conv.conv2d,
+  convTranspose2d: conv.convTranspose2d,
+  conv2dWeight: conv.conv2dWeight,
+  maxPool2d: pool.maxPool2d,
+  maxPool2dIndices: pool.maxPool2dIndices,
+  maxPool2dBackward: pool.maxPool2dBackward,
+  avgPool2d: pool.avgPool2d,
+  avgPool2dBackward: pool.avgPool2dBackward,
+  batchNormStats: norm.batchNormStats,
 } satisfies Record<string, OpDef<any>>;
 
 export type OpName = keyof typeof OPS;

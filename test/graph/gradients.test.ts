@@ -32,6 +32,8 @@ interface Case {
 }
 
 const M = [3, 4];
+/** A 2×2, stride-2 pool over 4×4 planes (the vision ops' attributes). */
+const POOL_2X2 = { kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], inSize: [4, 4], outSize: [2, 2], countIncludePad: true };
 const f = (shape: number[] = M, positive = false): Input => ({ shape, positive });
 
 // One case per differentiable entry of OPS; a test below checks none is missing.
@@ -94,6 +96,14 @@ const CASES: Case[] = [
   { op: 'slice', inputs: [f([3, 7])], build: ([a]) => a.slice(1, 1, null, 2) },
   { op: 'lstmCell', inputs: [f([2, 8]), f([2, 8]), f([2, 2])], build: ([gi, gh, c]) => gi.applyOp(OPS.lstmCell, [gi, gh, c], {}) },
   { op: 'gruCell', inputs: [f([2, 6]), f([2, 6]), f([6]), f([2, 2])], build: ([gi, gh, b, h]) => gi.applyOp(OPS.gruCell, [gi, gh, b, h], {}) },
+  { op: 'conv2d', inputs: [f([2, 3, 5, 5]), f([4, 3, 3, 3])], build: ([x, w]) => x.applyOp(OPS.conv2d, [x, w], { stride: [2, 1], padding: [1, 0, 1, 0], dilation: [1, 1], groups: 1 }) },
+  { op: 'convTranspose2d', inputs: [f([1, 4, 3, 3]), f([4, 1, 2, 2])], build: ([y, w]) => y.applyOp(OPS.convTranspose2d, [y, w], { stride: [2, 2], padding: [0, 0], dilation: [1, 1], groups: 2, outSize: [6, 6] }) },
+  { op: 'conv2dWeight', inputs: [f([2, 2, 5, 5]), f([2, 3, 3, 3])], build: ([x, g]) => x.applyOp(OPS.conv2dWeight, [x, g], { stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1, kernel: [3, 3] }) },
+  { op: 'maxPool2d', inputs: [f([2, 2, 4, 4])], build: ([x]) => x.applyOp(OPS.maxPool2d, [x], POOL_2X2) },
+  { op: 'maxPool2dBackward', inputs: [f([2, 2, 2, 2]), f([2, 2, 4, 4])], build: ([g, x]) => g.applyOp(OPS.maxPool2dBackward, [g, x], POOL_2X2) },
+  { op: 'avgPool2d', inputs: [f([2, 2, 4, 4])], build: ([x]) => x.applyOp(OPS.avgPool2d, [x], POOL_2X2) },
+  { op: 'avgPool2dBackward', inputs: [f([2, 2, 2, 2])], build: ([g]) => g.applyOp(OPS.avgPool2dBackward, [g], POOL_2X2) },
+  { op: 'batchNormStats', inputs: [f([3, 2, 2, 2])], build: ([x]) => x.applyOp(OPS.batchNormStats, [x], {}) },
 ];
 
 function values(input: Input, next: () => number): number[] {

@@ -5,6 +5,7 @@ import { binary, LARGE, largeBinary, largeUnary, reduction, unary, type OpCases,
 import * as ref from './reference.js';
 import { OPS_CASES } from './op-cases-ops.js';
 import { SEQ_OP_CASES } from './op-cases-seq.js';
+import { VISION_CASES } from './op-cases-vision.js';
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 const bool = (p: boolean) => (p ? 1 : 0);
@@ -297,6 +298,7 @@ export const OP_CASES: Record<OpName, OpCases> = {
     large: { inputs: [{ shape: LARGE }, { shape: LARGE, kind: 'index', max: 512 }, { shape: LARGE }], run: ([b, i, s]) => b.scatterAdd(1, i, s) },
   },
   ...SEQ_OP_CASES,
+  ...VISION_CASES,
 };
 
 function argSamples(run: (x: Tensor, dim: number | undefined, keepdim: boolean) => Tensor, better: (v: number, best: number) => boolean): Sample[] {

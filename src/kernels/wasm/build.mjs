@@ -21,6 +21,8 @@ const MODULES = {
   'matmul-relaxed.wasm': ['gemm.ts', '--enable', 'simd', '--enable', 'relaxed-simd', ...HEAP],
   'elementwise.wasm': ['elementwise.ts', '--enable', 'simd', ...HEAP],
   'rnn.wasm': ['rnn.ts', '--enable', 'simd', ...HEAP],
+  'conv.wasm': ['conv.ts', '--enable', 'simd', ...HEAP],
+  'pool.wasm': ['pool.ts', ...HEAP],
 };
 
 mkdirSync(outDir, { recursive: true });

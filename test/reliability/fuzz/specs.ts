@@ -7,6 +7,7 @@ import { cat, where, type DType, type OpName, type Tensor } from '../../../src/i
 import * as ref from '../../support/reference.js';
 import { opsSpecs } from './specs-ops.js';
 import { SEQ_SPECS } from './specs-seq.js';
+import { VISION_SPECS } from './specs-vision.js';
 import { dimArb, dtypeArb, inputArb, inputOf, junkArb, makeTensor, plainOf, shapeArb, storeAs, valueArb, type InputSpec } from './inputs.js';
 
 type Nd = ref.Nd;
@@ -552,6 +553,7 @@ export const SPECS: Record<OpName, OpSpec> = {
     names: ['scatterAdd'],
   },
   ...SEQ_SPECS,
+  ...VISION_SPECS,
 };
 
 export { makeTensor, plainOf };

@@ -1,0 +1,108 @@
+// AssemblyScript source of the float32 pooling and batch-statistics passes used by
+// src/kernels/pool-wasm.ts: one pass over each window of unpadded, undilated pooling, and over
+// each channel, on tensors in the heap. Every pointer is a byte offset into the imported heap;
+// the module keeps nothing in memory.
+// Not part of the TypeScript project (tsconfig excludes src/kernels/wasm).
+
+/**
+ * For planes [p0, p1) of x (inH × inW each): the first maximum of each kH × kW window at stride
+ * (sH, sW), scanning rows then columns; a later element wins only if strictly greater, or NaN
+ * (PyTorch's rule). backward = 0: out[o] = that maximum. backward = 1: out (inH × inW planes) is
+ * zeroed, then out[its position] += g[o].
+ */
+export function maxPool(x: usize, g: usize, out: usize, p0: i32, p1: i32, inH: i32, inW: i32, outH: i32, outW: i32, kH: i32, kW: i32, sH: i32, sW: i32, backward: i32): void {
+  const inPlane = (<usize>(inH * inW)) << 2;
+  const outPlane = (<usize>(outH * outW)) << 2;
+  const rowBytes = (<usize>inW) << 2;
+  for (let p = p0; p < p1; p++) {
+    const base = x + (<usize>p) * inPlane;
+    const dst = out + (<usize>p) * (backward ? inPlane : outPlane);
+    let o = (backward ? g : out) + (<usize>p) * outPlane;
+    if (backward) memory.fill(dst, 0, inPlane);
+    for (let oh = 0; oh < outH; oh++) {
+      const h0 = oh * sH;
+      const h1 = min(h0 + kH, inH);
+      for (let ow = 0; ow < outW; ow++) {
+        const w0 = ow * sW;
+        const w1 = min(w0 + kW, inW);
+        let best = base + (<usize>h0) * rowBytes + ((<usize>w0) << 2);
+        let max = -Infinity as f32;
+        for (let h = h0; h < h1; h++) {
+          const row = base + (<usize>h) * rowBytes;
+          for (let w = w0; w < w1; w++) {
+            const at = row + ((<usize>w) << 2);
+            const v = load<f32>(at);
+            if (v > max || v != v) {
+              max = v;
+              best = at;
+            }
+          }
+        }
+        if (backward) {
+          const to = dst + (best - base);
+          store<f32>(to, load<f32>(to) + load<f32>(o));
+        } else {
+          store<f32>(o, load<f32>(best));
+        }
+        o += 4;
+      }
+    }
+  }
+}
+
+/**
+ * The average of each kH × kW window at stride (sH, sW), unpadded, over planes [p0, p1): the
+ * window sum in f64, row by row, divided by the window's in-bounds size, then rounded once to
+ * f32 — the same steps, so the same bits, as pool.ts's loop.
+ */
+export function avgPool(x: usize, out: usize, p0: i32, p1: i32, inH: i32, inW: i32, outH: i32, outW: i32, kH: i32, kW: i32, sH: i32, sW: i32): void {
+  const inPlane = (<usize>(inH * inW)) << 2;
+  const rowBytes = (<usize>inW) << 2;
+  let o = out + (<usize>p0) * ((<usize>(outH * outW)) << 2);
+  for (let p = p0; p < p1; p++) {
+    const base = x + (<usize>p) * inPlane;
+    for (let oh = 0; oh < outH; oh++) {
+      const h0 = oh * sH;
+      const h1 = min(h0 + kH, inH);
+      for (let ow = 0; ow < outW; ow++) {
+        const w0 = ow * sW;
+        const w1 = min(w0 + kW, inW);
+        let acc: f64 = 0;
+        for (let h = h0; h < h1; h++) {
+          const row = base + (<usize>h) * rowBytes;
+          for (let w = w0; w < w1; w++) acc += <f64>load<f32>(row + ((<usize>w) << 2));
+        }
+        store<f32>(o, <f32>(acc / <f64>((h1 - h0) * (w1 - w0))));
+        o += 4;
+      }
+    }
+  }
+}
+
+/**
+ * Batch statistics of channels [c0, c1) of x [batch, channels, inner] (f32): out[c] = mean and
+ * out[channels + c] = biased variance, each summed in f64 in order (the mean first, then the
+ * squared deviations) and rounded once — the same steps as norm.ts's loop.
+ */
+export function channelStats(x: usize, out: usize, c0: i32, c1: i32, batch: i32, channels: i32, inner: i32): void {
+  const n = <f64>(batch * inner);
+  const innerBytes = (<usize>inner) << 2;
+  for (let c = c0; c < c1; c++) {
+    let sum: f64 = 0;
+    for (let b = 0; b < batch; b++) {
+      const row = x + (<usize>(b * channels + c)) * innerBytes;
+      for (let i = 0; i < inner; i++) sum += <f64>load<f32>(row + ((<usize>i) << 2));
+    }
+    const mean = sum / n;
+    let squares: f64 = 0;
+    for (let b = 0; b < batch; b++) {
+      const row = x + (<usize>(b * channels + c)) * innerBytes;
+      for (let i = 0; i < inner; i++) {
+        const d = <f64>load<f32>(row + ((<usize>i) << 2)) - mean;
+        squares += d * d;
+      }
+    }
+    store<f32>(out + ((<usize>c) << 2), <f32>mean);
+    store<f32>(out + ((<usize>(channels + c)) << 2), <f32>(squares / n));
+  }
+}

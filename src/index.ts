@@ -1,6 +1,7 @@
 // Skein's public API: tensors, autograd, custom functions, and the device.
 import { AutogradFunction, FunctionCtx } from './autograd/function.js';
-import { gradcheck, GradcheckError } from './autograd/gradcheck.js';
+import { gradcheck, gradgradcheck, GradcheckError } from './autograd/gradcheck.js';
+import { grad } from './autograd/grad.js';
 import { enableGrad, isGradEnabled, noGrad } from './autograd/grad-mode.js';
 import { closePool } from './runtime/pool.js';
 import { stream } from './runtime/stream.js';
@@ -13,7 +14,8 @@ export { OPS, type OpName } from './ops/table.js';
 export type { OpDef, Meta } from './ops/define.js';
 export { DTYPES, type DType } from './dtype.js';
 export { SkeinError, ShapeError, DTypeError, IndexError, ValueError, AutogradError, DeviceError } from './errors.js';
-export { noGrad, enableGrad, isGradEnabled, gradcheck, GradcheckError, FunctionCtx };
+export { noGrad, enableGrad, isGradEnabled, gradcheck, gradgradcheck, GradcheckError, FunctionCtx };
+export type { GradOptions } from './autograd/grad.js';
 export type { BackwardOptions } from './autograd/engine.js';
 export type { GradcheckOptions } from './autograd/gradcheck.js';
 export { setNumThreads, getNumThreads } from './runtime/pool.js';
@@ -27,7 +29,7 @@ export { save, load, loadMetadata, withPrefix, underPrefix, CheckpointError } fr
 export { DataLoader, randperm, type DataLoaderOptions } from './data/index.js';
 
 /** torch.autograd's counterpart: `class MyReLU extends autograd.Function { … }`. */
-export const autograd = { Function: AutogradFunction, FunctionCtx, gradcheck, noGrad, enableGrad, isGradEnabled };
+export const autograd = { Function: AutogradFunction, FunctionCtx, grad, gradcheck, gradgradcheck, noGrad, enableGrad, isGradEnabled };
 
 /**
  * Stops the worker pool. Reads still waiting reject with a DeviceError; a later op starts a new

@@ -4,7 +4,7 @@ import { inspect } from 'node:util';
 import { runBackward, edgeOf, type BackwardOptions } from './autograd/engine.js';
 import { isGradEnabled, noGrad } from './autograd/grad-mode.js';
 import { AccumulateGrad, OpNode, type Node } from './autograd/node.js';
-import { isFloat, promote, type DType } from './dtype.js';
+import { ARRAY_OF, isFloat, promote, type DType } from './dtype.js';
 import { AutogradError, DTypeError, fmtShape, ShapeError, ValueError } from './errors.js';
 import type { DataArray } from './kernels/types.js';
 import type { Buf, OpDef } from './ops/define.js';
@@ -14,8 +14,10 @@ import { viewStrides } from './ops/views.js';
 import { stream } from './runtime/stream.js';
 import { contiguousStrides, forEachOffset, isContiguous, numel, sameShape, type Dim } from './shape.js';
 import { Storage, trackTensor } from './storage.js';
+import { checkAllocation, currentOp, show } from './validate.js';
 
 const SCALAR_CACHE_LIMIT = 4096;
+let nextHookId = 0;
 const scalars = new Map<string, Tensor>();
 
 export class Tensor extends TensorOps<Tensor> implements Buf {
@@ -45,8 +47,18 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
    * A fresh contiguous tensor, zeroed. Op outputs pass `zeroed = false`: their kernels write every
    * element, and a recycled buffer then skips the memset.
    */
-  static empty(shape: readonly number[], dtype: DType, zeroed = true): Tensor {
-    return new Tensor(new Storage(dtype, numel(shape), zeroed), shape);
+  static empty(shape: readonly number[], dtype: DType, zeroed = true, op = 'empty'): Tensor {
+    const n = numel(shape);
+    checkAllocation(currentOp(op), shape, n, ARRAY_OF[dtype].BYTES_PER_ELEMENT);
+    let storage: Storage;
+    try {
+      storage = new Storage(dtype, n, zeroed);
+    } catch (err) {
+      // The typed array could not be had (the machine is out of memory): say what and for whom.
+      if (!(err instanceof RangeError)) throw err;
+      throw new ValueError(`${currentOp(op)}: could not allocate ${n * ARRAY_OF[dtype].BYTES_PER_ELEMENT} bytes for a tensor of shape ${fmtShape(shape)} (${err.message})`, { cause: err });
+    }
+    return new Tensor(storage, shape);
   }
 
   get dtype(): DType {
@@ -83,6 +95,27 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
     this.gradFn.retained[this.outputIndex] = this;
   }
 
+  /**
+   * hook(grad) runs each time backward computes this tensor's gradient; returning a tensor (of
+   * the same shape) replaces the gradient. remove() unregisters it.
+   * @example const h = w.registerHook((g) => g.clamp({ min: -1, max: 1 })); … h.remove()
+   */
+  registerHook(hook: (grad: Tensor) => Tensor | void): { remove(): void } {
+    if (typeof hook !== 'function') throw new ValueError(`registerHook: got ${show(hook)}, expected a function of the gradient`);
+    if (!this.requiresGrad) throw new AutogradError("registerHook: cannot register a hook on a tensor that doesn't require gradient; expected requiresGrad or the result of ops on one");
+    const node: Node = this.gradFn ?? this.accumulator();
+    node.hooks ??= new Map();
+    let list = node.hooks.get(this.outputIndex);
+    if (list === undefined) {
+      list = new Map();
+      node.hooks.set(this.outputIndex, list);
+    }
+    const id = nextHookId++;
+    list.set(id, hook);
+    const hooks = list;
+    return { remove: () => void hooks.delete(id) };
+  }
+
   /** The same storage, cut from the graph. */
   detach(): Tensor {
     return new Tensor(this.storage, this.shape, this.strides, this.offset);
@@ -105,7 +138,7 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
       const layout = op.view(inputs[0], attrs);
       out = new Tensor(inputs[0].storage, layout.shape, layout.strides, layout.offset);
     } else {
-      out = Tensor.empty(meta.shape as number[], meta.dtype, false);
+      out = Tensor.empty(meta.shape as number[], meta.dtype, false, op.name);
       op.forward?.(out, inputs, attrs, false);
     }
     if (isGradEnabled() && isFloat(out.dtype) && inputs.some((x) => x.requiresGrad)) record(op, inputs, attrs, out);

@@ -6,7 +6,8 @@ export function isGradEnabled(): boolean {
   return enabled;
 }
 
-function withMode<R>(mode: boolean, fn: () => R): R {
+/** Runs fn with recording on or off, restoring the mode after. */
+export function withGradMode<R>(mode: boolean, fn: () => R): R {
   const previous = enabled;
   enabled = mode;
   try {
@@ -22,12 +23,12 @@ function withMode<R>(mode: boolean, fn: () => R): R {
  * @example noGrad(() => w.sub_(w.grad!.mul(lr)))
  */
 export function noGrad<R>(fn: () => R): R {
-  return withMode(false, fn);
+  return withGradMode(false, fn);
 }
 
 /** Runs fn with recording on, inside a noGrad region. */
 export function enableGrad<R>(fn: () => R): R {
-  return withMode(true, fn);
+  return withGradMode(true, fn);
 }
 
 export function setGradEnabled(mode: boolean): void {

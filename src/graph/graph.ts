@@ -4,8 +4,9 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { tensor } from '../creation.js';
 import { checkDType, type DType } from '../dtype.js';
 import { fmtShape, ShapeError, ValueError } from '../errors.js';
-import { checkSize, type Dim } from '../shape.js';
+import type { Dim } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { checkShape, show } from '../validate.js';
 import { GraphMismatchError } from './errors.js';
 import { checkAssignable, SymbolicTensor, Variable } from './node.js';
 import { buildScan } from './scan.js';
@@ -58,7 +59,10 @@ export class Graph {
    */
   placeholder(dtype: DType, shape: readonly Dim[], name?: string): SymbolicTensor {
     checkDType(dtype, 'placeholder');
-    checkSize('placeholder', shape.filter((d) => d !== null));
+    if (!Array.isArray(shape)) throw new ShapeError(`placeholder: got shape ${show(shape)}, expected an array of sizes (null for a size known at run time)`);
+    if (shape.some((d) => d !== null && !(typeof d === 'number' && Number.isSafeInteger(d) && d >= 0))) {
+      throw new ShapeError(`placeholder: got shape ${show(shape)}, expected non-negative integers or null`);
+    }
     return this.add(new SymbolicTensor(this, { kind: 'placeholder', shape, dtype, name }));
   }
 
@@ -83,7 +87,7 @@ export class Graph {
   }
 
   zeros(shape: readonly number[], dtype: DType = 'float32'): SymbolicTensor {
-    return this.constant(noGrad(() => Tensor.empty(checkSize('zeros', [...shape]), checkDType(dtype, 'zeros'), true)));
+    return this.constant(noGrad(() => Tensor.empty(checkShape('zeros', shape), checkDType(dtype, 'zeros'), true)));
   }
 
   ones(shape: readonly number[], dtype: DType = 'float32'): SymbolicTensor {
@@ -102,7 +106,7 @@ export class Graph {
 
   private random(distribution: 'normal' | 'uniform', shape: readonly number[], { dtype = 'float32', mean = 0, stddev = 1 }: RandomOptions): SymbolicTensor {
     const op = distribution === 'normal' ? 'randomNormal' : 'randomUniform';
-    checkSize(op, [...shape]);
+    checkShape(op, shape);
     if (dtype !== 'float32' && dtype !== 'float64') throw new ValueError(`${op}: got dtype ${String(dtype)}, expected float32 or float64`);
     let out = this.add(new SymbolicTensor(this, { kind: 'random', attrs: { distribution }, shape, dtype }));
     if (stddev !== 1) out = out.mul(stddev);

@@ -8,10 +8,12 @@
 // prebuilt binaries target).
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { ARRAY_OF, type DType } from '../dtype.js';
 import { SkeinError, ValueError } from '../errors.js';
 import { numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { show } from '../validate.js';
 
 /** A file that is not a well-formed safetensors file, or holds what Skein cannot represent. */
 export class CheckpointError extends SkeinError {}
@@ -41,7 +43,7 @@ export async function encode(tensors: Record<string, Tensor>, metadata?: Record<
     if (name === '__metadata__') throw new ValueError('save: the name __metadata__ is reserved by the format; expected another name');
     const values = await t.data();
     const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-    header[name] = { dtype: CODE[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
+    setOwn(header, name, { dtype: CODE[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes.length] });
     parts.push(bytes);
     offset += bytes.length;
   }
@@ -106,7 +108,7 @@ export function decode(bytes: Uint8Array, where = 'safetensors data'): Decoded {
     const t = Tensor.empty(shape, dtype);
     new Uint8Array(t.storage.data.buffer, t.storage.data.byteOffset, size).set(bytes.subarray(headerEnd + begin, headerEnd + end));
     if (dtype === 'bool' && t.storage.data.some((v) => v > 1)) throw fail(`tensor ${JSON.stringify(name)} is BOOL but holds bytes other than 0 and 1`);
-    tensors[name] = t;
+    setOwn(tensors, name, t);
     spans.push([begin, end, name]);
   }
   // The format asks that the tensors tile the data exactly.
@@ -127,6 +129,7 @@ export function decode(bytes: Uint8Array, where = 'safetensors data'): Decoded {
  * @example await save(model.stateDict(), 'model.safetensors')
  */
 export async function save(tensors: Record<string, Tensor>, path: string, { metadata }: SaveOptions = {}): Promise<void> {
+  if (typeof path !== 'string' || path === '') throw new ValueError(`save: got path ${show(path)}, expected a file path string`);
   const bytes = await encode(tensors, metadata);
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
@@ -140,8 +143,17 @@ export async function save(tensors: Record<string, Tensor>, path: string, { meta
     await rename(temp, path);
   } catch (err) {
     await unlink(temp).catch(() => {});
-    throw err;
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `its directory ${dirname(path)} does not exist` : (err as Error).message;
+    throw new CheckpointError(`save: cannot write ${path} (${why}); expected a writable path in an existing directory`, { cause: err });
   }
+}
+
+/**
+ * obj[name] = value as an own property even for "__proto__", which plain assignment would turn
+ * into a prototype change (the entry vanished from a loaded checkpoint).
+ */
+function setOwn(obj: Record<string, unknown>, name: string, value: unknown): void {
+  Object.defineProperty(obj, name, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /**
@@ -149,11 +161,13 @@ export async function save(tensors: Record<string, Tensor>, path: string, { meta
  * @example model.loadStateDict(await load('model.safetensors'))
  */
 export async function load(path: string): Promise<Record<string, Tensor>> {
+  if (typeof path !== 'string' || path === '') throw new ValueError(`load: got path ${show(path)}, expected a file path string`);
   return decode(await read(path), path).tensors;
 }
 
 /** The header's __metadata__ strings (an empty object when there are none). */
 export async function loadMetadata(path: string): Promise<Record<string, string>> {
+  if (typeof path !== 'string' || path === '') throw new ValueError(`loadMetadata: got path ${show(path)}, expected a file path string`);
   return decode(await read(path), path).metadata;
 }
 

@@ -5,6 +5,9 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { isFloat } from '../dtype.js';
 import { fmtShape, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
+import { addHook, callModule, newHooks, type BackwardHook, type ForwardHook, type ForwardPreHook, type ModuleHooks, type RemovableHandle } from './hooks.js';
+
+const HOOKS = Symbol('hooks');
 
 const PARAMETERS = new WeakSet<Tensor>();
 const BUFFERS = new WeakSet<Tensor>();
@@ -50,6 +53,45 @@ export abstract class Module {
   training = true;
 
   abstract forward(...inputs: any[]): any;
+
+  constructor() {
+    // forward goes through callModule (hooks, input checks, errors named after this module). Not
+    // enumerable, so the field walk below never sees it; the subclass's forward is on the prototype.
+    const hooks = newHooks();
+    const forward = this.forward;
+    Object.defineProperty(this, HOOKS, { value: hooks, enumerable: false });
+    Object.defineProperty(this, 'forward', {
+      value: (...args: unknown[]) => callModule(this, hooks, forward, args),
+      enumerable: false,
+      writable: true,
+      configurable: true,
+    });
+  }
+
+  private hooks(): ModuleHooks {
+    return (this as unknown as Record<symbol, ModuleHooks>)[HOOKS];
+  }
+
+  /**
+   * hook(module, args) runs before every forward; returning a value replaces the arguments.
+   * @example const h = model.registerForwardPreHook((m, args) => console.log(args)); h.remove()
+   */
+  registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
+    return addHook(this.hooks().pre, 'registerForwardPreHook', hook);
+  }
+
+  /** hook(module, args, output) runs after every forward; returning a value replaces the output. */
+  registerForwardHook(hook: ForwardHook): RemovableHandle {
+    return addHook(this.hooks().forward, 'registerForwardHook', hook);
+  }
+
+  /**
+   * hook(module, gradInput, gradOutput) runs in backward once the gradients with respect to the
+   * module's tensor inputs are known; returning an array replaces gradInput.
+   */
+  registerFullBackwardHook(hook: BackwardHook): RemovableHandle {
+    return addHook(this.hooks().backward, 'registerFullBackwardHook', hook);
+  }
 
   /**
    * A tensor that is saved in the state dict but not trained (running statistics and the like).

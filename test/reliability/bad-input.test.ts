@@ -47,7 +47,7 @@ const AT_CALL: [string, () => unknown, ErrorClass, RegExp][] = [
   ['an integer matmul', () => idx([1, 2]).reshape([1, 2]).matmul(idx([1, 2]).reshape([2, 1])), DTypeError, /^matmul: got dtypes int32 and int32/],
   ['a dim out of range', () => x().sum(2), IndexError, /^sum: got dim 2, expected an integer in \[-2, 1\]/],
   ['a fractional dim', () => x().softmax(0.5), IndexError, /got dim 0\.5/],
-  ['dims that are not dims', () => x().sum('0' as never), IndexError, /^sum: got dims 0, expected a dim/],
+  ['dims that are not dims', () => x().sum('0' as never), IndexError, /^sum: got dims "0", expected a dim/],
   ['two -1 in a reshape', () => x().reshape([-1, -1]), ShapeError, /^reshape: got shape \[-1, -1\]/],
   ['a narrow past the end', () => x().narrow(1, 2, 5), ShapeError, /^narrow: got start 2 and length 5/],
   ['an expand to a negative size', () => ones([1]).expand([-3]), ShapeError, /^expand: cannot expand shape \[1\] to \[-3\]/],

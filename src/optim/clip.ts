@@ -3,7 +3,8 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { ValueError } from '../errors.js';
 import { stack } from '../ops/methods.js';
-import type { Tensor } from '../tensor.js';
+import { isTensor, type Tensor } from '../tensor.js';
+import { checkIterable, checkNumber, show } from '../validate.js';
 
 /**
  * Scales every gradient by min(1, maxNorm/(‖g‖ + 1e-6)), where ‖g‖ is the norm of all gradients
@@ -11,9 +12,16 @@ import type { Tensor } from '../tensor.js';
  * @example optim.clipGradNorm(model.parameters(), 1.0)
  */
 export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, { normType = 2 }: { normType?: number } = {}): Tensor | null {
-  if (!(maxNorm >= 0)) throw new ValueError(`clipGradNorm: got maxNorm ${maxNorm}, expected a number ≥ 0`);
-  if (!(normType > 0)) throw new ValueError(`clipGradNorm: got normType ${normType}, expected a positive number or Infinity`);
-  const grads = [...params].flatMap((p) => (p.grad === null ? [] : [p.grad]));
+  const list = isTensor(params) ? [params] : checkIterable('clipGradNorm', 'params', params, 'a tensor or an iterable of tensors, such as model.parameters()');
+  checkNumber('clipGradNorm', 'maxNorm', maxNorm, { min: 0 });
+  if (!(typeof normType === 'number' && normType > 0)) throw new ValueError(`clipGradNorm: got normType ${show(normType)}, expected a positive number or Infinity`);
+  const grads = list.flatMap((p, i) => {
+    if (!isTensor(p)) throw new ValueError(`clipGradNorm: got ${show(p)} at params[${i}], expected a tensor`);
+    const g = p.grad as unknown;
+    if (g === null || g === undefined) return [];
+    if (!isTensor(g)) throw new ValueError(`clipGradNorm: params[${i}] has .grad ${show(g)}, expected a tensor or null`);
+    return [g];
+  });
   if (grads.length === 0) return null;
   return noGrad(() => {
     const parts = grads.map((g) => {

@@ -21,7 +21,7 @@ export interface RMSpropOptions {
  */
 export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<RMSpropOptions>>, options: Partial<RMSpropOptions> = {}) {
-    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, ...options });
+    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false }, options, { maximize: 'maximize is not implemented', foreach: 'Skein fuses every update already', differentiable: 'not implemented' });
   }
 
   protected validate({ lr, alpha, eps, weightDecay, momentum }: RMSpropOptions): void {

@@ -8,13 +8,13 @@ import { ARRAY_OF, isFloat, promote, type DType } from './dtype.js';
 import { AutogradError, DTypeError, fmtShape, ShapeError, ValueError } from './errors.js';
 import type { DataArray } from './kernels/types.js';
 import type { Buf, OpDef } from './ops/define.js';
-import { TensorOps, type ClampOptions } from './ops/methods.js';
+import { clampBounds, TensorOps, type ClampOptions } from './ops/methods.js';
 import { OPS } from './ops/table.js';
 import { viewStrides } from './ops/views.js';
 import { stream } from './runtime/stream.js';
 import { contiguousStrides, forEachOffset, isContiguous, numel, sameShape, type Dim } from './shape.js';
 import { Storage, trackTensor } from './storage.js';
-import { checkAllocation, currentOp, show } from './validate.js';
+import { checkAllocation, currentOp, show, userOp } from './validate.js';
 
 const SCALAR_CACHE_LIMIT = 4096;
 let nextHookId = 0;
@@ -180,23 +180,26 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
   sub_(other: Tensor | number): this { return this.writeInPlace(OPS.sub, [this, other]); }
   mul_(other: Tensor | number): this { return this.writeInPlace(OPS.mul, [this, other]); }
   div_(other: Tensor | number): this { return this.writeInPlace(OPS.div, [this, other]); }
-  clamp_(options: ClampOptions): this {
-    const { min = -Infinity, max = Infinity } = options ?? {};
-    return this.writeInPlace(OPS.clamp, [this], { min, max });
+  clamp_(min?: number | ClampOptions | null, max?: number | null): this {
+    return this.writeInPlace(OPS.clamp, [this], clampBounds('clamp_', min, max), 'clamp_');
   }
   relu_(): this { return this.writeInPlace(OPS.relu, [this]); }
   /** value where mask is true: the tutorial's grad_input[input < 0] = 0. */
-  maskedFill_(mask: Tensor, value: number): this { return this.writeInPlace(OPS.where, [mask, value, this]); }
+  maskedFill_(mask: Tensor, value: number): this { return this.writeInPlace(OPS.where, [mask, value, this], {}, 'maskedFill_'); }
   fill_(value: number): this {
-    if (typeof value !== 'number') throw new ValueError(`fill_: got ${typeof value}, expected a number`);
-    return this.writeInPlace(OPS.fullLike, [this], { value });
+    if (typeof value !== 'number') throw new ValueError(`fill_: got ${show(value)}, expected a number`);
+    return this.writeInPlace(OPS.fullLike, [this], { value }, 'fill_');
   }
   zero_(): this { return this.fill_(0); }
   /** Copies src (broadcast, cast to this dtype) into this tensor; the old values get no gradient. */
-  copy_(src: Tensor | number): this { return this.writeInPlace(OPS.cast, [src], { dtype: this.dtype }); }
+  copy_(src: Tensor | number): this { return this.writeInPlace(OPS.cast, [src], { dtype: this.dtype }, 'copy_'); }
 
-  private writeInPlace(op: OpDef<any>, args: (Tensor | number)[], attrs: object = {}): this {
-    const name = `${op.name}_`;
+  /** name: the method the user called (copy_, not cast_), for errors. */
+  private writeInPlace(op: OpDef<any>, args: (Tensor | number)[], attrs: object = {}, name = `${op.name}_`): this {
+    return userOp(name, () => this.writeInPlaceAs(name, op, args, attrs));
+  }
+
+  private writeInPlaceAs(name: string, op: OpDef<any>, args: (Tensor | number)[], attrs: object): this {
     // An expanded dim (stride 0) maps many elements to one memory cell: the write would land
     // once per element, in turn (x = [1] expanded to 3, add_([1, 2, 3]) gave [7, 7, 7]).
     if (this.shape.some((d, i) => d > 1 && this.strides[i] === 0)) {
@@ -208,6 +211,7 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
       if (!fits) throw new ShapeError(`${name}: got an operand of shape ${fmtShape(x.shape)} for a tensor of shape ${fmtShape(this.shape)}; expected it to broadcast to the tensor's shape`);
     }
     const expanded = inputs.map((x) => (sameShape(x.shape, this.shape) ? x : noGrad(() => x.expand(this.shape))));
+    for (const x of expanded) checkNoPartialOverlap(name, this, x);
     const meta = op.shape(expanded, attrs);
     if (promote(meta.dtype, this.dtype) !== this.dtype) {
       throw new DTypeError(`${name}: the result has dtype ${meta.dtype}, which cannot be stored in a tensor of dtype ${this.dtype}; expected a result of dtype ${this.dtype}`);
@@ -275,6 +279,43 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
 
   [inspect.custom](): string {
     return this.toString();
+  }
+}
+
+/**
+ * An in-place kernel reads and writes one element at a time: an input laid over the target's
+ * memory in another layout (x.add_(x.t()), a shifted copy_) would read values already
+ * overwritten. PyTorch raises for these; so does Skein. The same layout (x.add_(x)) is fine.
+ */
+function checkNoPartialOverlap(name: string, target: Tensor, x: Tensor): void {
+  if (x.storage !== target.storage) return;
+  if (x.offset === target.offset && x.strides.every((s, i) => s === target.strides[i] || target.shape[i] === 1)) return;
+  const range = (t: Tensor) => {
+    let lo = t.offset;
+    let hi = t.offset;
+    t.shape.forEach((d, i) => {
+      if (d === 0) return;
+      const span = (d - 1) * t.strides[i];
+      if (span < 0) lo += span;
+      else hi += span;
+    });
+    return [lo, hi];
+  };
+  if (target.numel() === 0 || x.numel() === 0) return;
+  const [tlo, thi] = range(target);
+  const [xlo, xhi] = range(x);
+  if (xhi < tlo || xlo > thi) return;
+  const written = new Uint8Array(thi - tlo + 1);
+  forEachOffset(target.shape, target.strides, target.offset, (o) => (written[o - tlo] = 1));
+  let hit = false;
+  forEachOffset(x.shape, x.strides, x.offset, (o) => {
+    if (o >= tlo && o <= thi && written[o - tlo] === 1) hit = true;
+  });
+  if (hit) {
+    throw new ValueError(
+      `${name}: some elements of an input (shape ${fmtShape(x.shape)}, strides [${x.strides.join(', ')}], offset ${x.offset}) and the written-to tensor ` +
+        `(shape ${fmtShape(target.shape)}, strides [${target.strides.join(', ')}], offset ${target.offset}) refer to the same memory in another layout; expected clone() of the input first`,
+    );
   }
 }
 

@@ -37,20 +37,26 @@ export function userOp<R>(name: string, fn: () => R): R {
  */
 export function moduleCall<R>(name: string, fn: () => R): R {
   const saved = opStack.splice(0);
+  const outerModule = moduleName;
+  moduleName = name;
   try {
     return fn();
   } catch (err) {
     if (err instanceof SkeinError && !attributed.has(err)) renameError(err, name);
     throw err;
   } finally {
+    moduleName = outerModule;
     opStack.length = 0;
     opStack.push(...saved);
   }
 }
 
+/** The innermost module whose forward is running (kernel launches are named after it). */
+let moduleName: string | null = null;
+
 /** The op the user called (the outermost userOp), or `fallback` outside any. */
 export function currentOp(fallback: string): string {
-  return opStack.length > 0 ? opStack[0] : fallback;
+  return opStack.length > 0 ? opStack[0] : moduleName ?? fallback;
 }
 
 /** `max: got dim 5 …` under softmax becomes `softmax: got dim 5 … (in max)`. */

@@ -4,7 +4,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { tensor } from '../creation.js';
 import { dtypeOfArray, type DType } from '../dtype.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
-import { runtimeStats, synchronize } from '../runtime/stream.js';
+import { runtimeStats, stream } from '../runtime/stream.js';
 import { Storage } from '../storage.js';
 import { numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -62,7 +62,12 @@ export class Session {
     for (const v of plan.writes) if (!this.values.has(v)) this.values.set(v, new Storage(v.dtype, numel(v.shape)));
     const before = runtimeStats();
     const bufs = execute(plan, { feeds: plan.feeds.map((n) => bound.get(n) as Tensor), variable: (v) => this.values.get(v) as Storage });
-    await synchronize();
+    // Only failures of this run's own writes (its outputs and variables): an unrelated eager op
+    // that failed unread is not this run's error.
+    const owned = new Set<Storage>([...bufs.flatMap((b) => (b === null ? [] : [b.storage])), ...plan.writes.map((v) => this.values.get(v) as Storage)]);
+    await stream.synchronize(owned);
+    const failed = bufs.find((b) => b !== null && b.storage.error !== null);
+    if (failed) throw stream.reported(failed.storage.error as Error);
     const after = runtimeStats();
     plan.lastRun = { inlineLaunches: after.inlineLaunches - before.inlineLaunches, poolLaunches: after.poolLaunches - before.poolLaunches, poolTasks: after.poolTasks - before.poolTasks };
     return rebuild(bufs.map((b) => (b === null ? null : new Tensor(b.storage, b.shape, b.strides, b.offset)))) as Fetched<F>;

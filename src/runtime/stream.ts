@@ -65,6 +65,8 @@ let injectedFault: 'throw' | 'exit' | null = null;
 /** Why a pool task failed, in the words a user needs: a worker that died is not a kernel bug. */
 function kernelError(launch: Launch, err: unknown): Error {
   const e = err instanceof Error ? err : new Error(String(err));
+  // api: a kernel's overflow (an int32 sum that does not fit) is a bad value, not a bad index.
+  if (e.name === 'RangeError' && / overflows /.test(e.message)) return new ValueError(`${launch.op}: ${e.message}`, { cause: e });
   if (e.name === 'RangeError') return new IndexError(e.message.startsWith(launch.op) ? e.message : `${launch.op}: ${e.message}`, { cause: e });
   if (/exited|terminat/i.test(e.message)) {
     return new DeviceError(`${launch.op}: a worker thread died while running this op (${e.message}); the pool replaces it, and this result is lost`, { cause: e });
@@ -78,8 +80,16 @@ class Stream {
   private inflight: InFlight | null = null;
   private pumpScheduled = false;
   private idleWaiters: (() => void)[] = [];
-  /** The first failure no read has reported yet; synchronize() rejects with it. */
-  private pendingError: Error | null = null;
+  /**
+   * Failures no read has reported yet, with the storages their launch wrote (api: kept per
+   * launch so a scoped synchronize, and Session.run, report only failures of what they own;
+   * an unscoped synchronize() reports the first, as before).
+   */
+  private pending: { error: Error; writes: readonly Storage[] }[] = [];
+
+  private note(error: Error | null, writes: readonly Storage[]): void {
+    if (error !== null && this.pending.length < 64) this.pending.push({ error, writes });
+  }
   /** shutdown() calls so far, and why: reads waiting across one reject with it. */
   private shutdowns = 0;
   private shutdownReason: Error | null = null;
@@ -108,7 +118,7 @@ class Stream {
 
   /** A read is reporting err to its caller: synchronize() need not report it again. */
   reported(err: Error): Error {
-    if (this.pendingError === err) this.pendingError = null;
+    this.pending = this.pending.filter((p) => p.error !== err);
     return err;
   }
 
@@ -116,12 +126,17 @@ class Stream {
     return this.inflight === null && !this.pumpScheduled && this.head === this.queue.length;
   }
 
-  /** Resolves once every launch so far has run; rejects with a failure no read has reported. */
-  async synchronize(): Promise<void> {
+  /**
+   * Resolves once every launch so far has run; rejects with a failure no read has reported:
+   * any (scope undefined), or only one whose launch wrote a storage in scope.
+   */
+  async synchronize(scope?: ReadonlySet<Storage>): Promise<void> {
     await this.idle();
-    const err = this.pendingError;
-    this.pendingError = null;
-    if (err !== null) throw err;
+    const i = scope === undefined ? (this.pending.length > 0 ? 0 : -1) : this.pending.findIndex((p) => p.writes.some((s) => scope.has(s)));
+    if (i < 0) return;
+    const err = this.pending[i].error;
+    this.pending = scope === undefined ? [] : this.pending.filter((p) => p.error !== err);
+    throw err;
   }
 
   /**
@@ -148,7 +163,7 @@ class Stream {
     this.shutdownReason = reason;
     while (this.head < this.queue.length) {
       const launch = this.queue[this.head++] as Launch;
-      if (launch.inPlace) this.pendingError ??= reason;
+      if (launch.inPlace) this.note(reason, launch.writes);
       else for (const s of launch.writes) s.error ??= reason;
     }
     if (this.inflight !== null) {
@@ -166,7 +181,7 @@ class Stream {
     const poisoned = launch.reads.find((s) => s.error !== null);
     if (poisoned !== undefined) {
       // A failed producer: fresh outputs inherit its error; an in-place target keeps its old values.
-      if (launch.inPlace) this.pendingError ??= poisoned.error;
+      if (launch.inPlace) this.note(poisoned.error, launch.writes);
       else for (const s of launch.writes) s.error = poisoned.error;
       return;
     }
@@ -237,7 +252,7 @@ class Stream {
   private fail(launch: Launch, err: unknown): void {
     const error = kernelError(launch, err);
     for (const s of launch.writes) s.error = error;
-    this.pendingError ??= error;
+    this.note(error, launch.writes);
   }
 
   /** Runs queued launches in order until one goes to the pool or the time slice ends. */
@@ -314,11 +329,12 @@ export function submit(launch: Launch): void {
 
 /**
  * Waits until every op issued so far has run; rejects with the first device failure not yet
- * reported by a read.
- * @example await synchronize()
+ * reported by a read. Given tensors (a loop's parameters, say), it rejects only with a failure
+ * of an op that wrote one of them, so concurrent loops do not receive each other's errors.
+ * @example await synchronize()  // or: await synchronize(...model.parameters())
  */
-export function synchronize(): Promise<void> {
-  return stream.synchronize();
+export function synchronize(...tensors: { storage: Storage }[]): Promise<void> {
+  return stream.synchronize(tensors.length === 0 ? undefined : new Set(tensors.map((t) => t.storage)));
 }
 
 /**

@@ -21,6 +21,8 @@ export type { GradcheckOptions } from './autograd/gradcheck.js';
 export { setNumThreads, getNumThreads } from './runtime/pool.js';
 export { synchronize, runtimeStats, setInlineLimit, getInlineLimit, setLaneLimit, getLaneLimit, type RuntimeStats } from './runtime/stream.js';
 export { storageStats, type StorageStats } from './storage.js';
+export { setPrintOptions, getPrintOptions, type PrintOptions } from './print.js';
+export { grad } from './autograd/grad.js';
 export { memoryStats, type MemoryStats } from './storage.js';
 export { detectAnomaly, isAnomalyEnabled } from './autograd/anomaly.js';
 export * as nn from './nn/index.js';

@@ -13,6 +13,7 @@ import { OPS } from './ops/table.js';
 import { viewStrides } from './ops/views.js';
 import { stream } from './runtime/stream.js';
 import { contiguousStrides, forEachOffset, isContiguous, numel, sameShape, type Dim } from './shape.js';
+import { formatValues } from './print.js';
 import { Storage, trackTensor } from './storage.js';
 import { checkAllocation, currentOp, show, userOp } from './validate.js';
 
@@ -269,12 +270,12 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
 
   override toString(): string {
     const head = `Tensor(shape=${fmtShape(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''}${this.gradFn ? `, gradFn=${this.gradFn.name}` : ''}`;
-    if (!stream.isIdle()) return `${head}, values pending)`;
+    // The values are always shown: the stream is drained first (printing is for people, and must
+    // not depend on whether a kernel happened to run inline or is still on the pool).
+    stream.flushSync();
     if (this.storage.error !== null) return `${head}, failed: ${this.storage.error.message})`;
-    const values = new Array<number>(this.numel());
-    let i = 0;
-    forEachOffset(this.shape, this.strides, this.offset, (o) => (values[i++] = this.storage.data[o]));
-    return `${head}, values=${formatNested(nest(values, this.shape, this.dtype))})`;
+    const values = formatValues({ shape: this.shape, strides: this.strides, offset: this.offset, data: this.storage.data, bool: this.dtype === 'bool', float: isFloat(this.dtype) });
+    return `${head}, values=${values})`;
   }
 
   [inspect.custom](): string {
@@ -342,10 +343,6 @@ function record(op: OpDef<any>, inputs: Tensor[], attrs: object, out: Tensor): v
 }
 
 
-/** Like JSON, but NaN and ±Infinity print as themselves (JSON.stringify turns them into null). */
-function formatNested(x: unknown): string {
-  return Array.isArray(x) ? `[${x.map(formatNested).join(',')}]` : String(x);
-}
 
 function nest(values: ArrayLike<number>, shape: readonly number[], dtype: DType): unknown {
   const cast = dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;

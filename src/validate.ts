@@ -5,6 +5,7 @@
 // BigInts with their n), never as Skein converted it.
 import { DTYPES, type DType } from './dtype.js';
 import { DTypeError, ShapeError, SkeinError, ValueError } from './errors.js';
+import { TensorOps } from './ops/methods.js';
 
 // ---- the user-op context ----
 
@@ -184,6 +185,11 @@ export function checkOptions(op: string, options: unknown, allowed: readonly str
     }
   }
   return options as Record<string, unknown>;
+}
+
+/** A tensor argument (eager or symbolic): anything else is refused before any op runs. */
+export function checkTensorArg(op: string, what: string, x: unknown): void {
+  if (!(x instanceof TensorOps)) throw new ValueError(`${op}: got ${what} ${show(x)}, expected a tensor`);
 }
 
 /** A function argument. */

@@ -81,10 +81,11 @@ describe('reads', () => {
     expect(await tensor([1, 2]).data()).toBeInstanceOf(Float32Array);
   });
 
-  it('shows shape and dtype in toString(), and the values once synchronize() says they are computed', async () => {
+  it('shows shape, dtype and the values in toString(), even while the op runs on the pool', async () => {
+    // Printing drains the stream first: what prints never depends on where a kernel ran.
     const { product } = largeProduct();
     const corner = product.narrow(0, 0, 1).narrow(1, 0, 2);
-    expect(String(corner)).toMatch(/^Tensor\(shape=\[1, 2\], dtype=float32, values pending\)$/);
+    expect(String(corner)).toBe(`Tensor(shape=[1, 2], dtype=float32, values=[[${LARGE},${LARGE}]])`);
     await synchronize();
     expect(String(corner)).toBe(`Tensor(shape=[1, 2], dtype=float32, values=[[${LARGE},${LARGE}]])`);
   });

@@ -3,6 +3,7 @@
 import { rand } from '../creation.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
+import { checkShape, checkTensorArg, userOp } from '../validate.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -14,6 +15,8 @@ function reduce(op: string, loss: Tensor, reduction: Reduction): Tensor {
 }
 
 function sameShapes(op: string, a: Tensor, b: Tensor): void {
+  checkTensorArg(op, 'input', a);
+  checkTensorArg(op, 'target', b);
   if (a.ndim !== b.ndim || a.shape.some((d, i) => d !== b.shape[i])) {
     throw new ShapeError(`${op}: got input shape ${fmtShape(a.shape)} and target shape ${fmtShape(b.shape)}, expected equal shapes`);
   }
@@ -21,12 +24,18 @@ function sameShapes(op: string, a: Tensor, b: Tensor): void {
 
 /** x·Wᵀ + b, with W of shape [out, in] as PyTorch stores it. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  const y = x.matmul(weight.t());
-  return bias === undefined || bias === null ? y : y.add(bias);
+  checkTensorArg('linear', 'input', x);
+  checkTensorArg('linear', 'weight', weight);
+  if (bias !== undefined && bias !== null) checkTensorArg('linear', 'bias', bias);
+  return userOp('linear', () => {
+    const y = x.matmul(weight.t());
+    return bias === undefined || bias === null ? y : y.add(bias);
+  });
 }
 
 /** GELU, tanh form: ½x(1 + tanh(√(2/π)(x + 0.044715x³))); within ≈ 1e-3 of the erf form. */
 export function gelu(x: Tensor): Tensor {
+  checkTensorArg('gelu', 'input', x);
   const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
   return x.mul(inner.tanh().add(1)).mul(0.5);
 }
@@ -37,6 +46,7 @@ export function gelu(x: Tensor): Tensor {
  */
 export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ValueError(`dropout: got p ${String(p)}, expected a probability in [0, 1]`);
+  checkTensorArg('dropout', 'input', x);
   if (!training || p === 0) return x;
   if (p === 1) return x.mul(0);
   const keep = rand(x.shape, { dtype: x.dtype }).ge(p);
@@ -45,6 +55,12 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
 
 /** (x − mean)/√(var + eps) over the trailing dims of normalizedShape (biased variance), then ·weight + bias. */
 export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  checkTensorArg('layerNorm', 'input', x);
+  checkShape('layerNorm', normalizedShape, 'normalizedShape');
+  return userOp('layerNorm', () => layerNormIn(x, normalizedShape, weight, bias, eps));
+}
+
+function layerNormIn(x: Tensor, normalizedShape: readonly number[], weight: Tensor | null | undefined, bias: Tensor | null | undefined, eps: number): Tensor {
   const k = normalizedShape.length;
   const tail = x.shape.slice(x.ndim - k);
   if (k === 0 || x.ndim < k || tail.some((d, i) => d !== normalizedShape[i])) {
@@ -64,13 +80,19 @@ export interface LossOptions {
 }
 
 /** Mean (or sum) of (input − target)². */
-export function mseLoss(input: Tensor, target: Tensor, { reduction = 'mean' }: LossOptions = {}): Tensor {
+export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  return userOp('mseLoss', () => mseLossIn(input, target, options));
+}
+
+function mseLossIn(input: Tensor, target: Tensor, { reduction = 'mean' }: LossOptions): Tensor {
   sameShapes('mseLoss', input, target);
   const d = input.sub(target);
   return reduce('mseLoss', d.mul(d), reduction);
 }
 
 function checkClassTarget(op: string, input: Tensor, target: Tensor): void {
+  checkTensorArg(op, 'input', input);
+  checkTensorArg(op, 'target', target);
   if (target.dtype !== 'int32') throw new DTypeError(`${op}: got a target of dtype ${target.dtype}, expected int32 class indices`);
   const want = input.ndim === 1 ? [] : [input.shape[0], ...input.shape.slice(2)];
   if (input.ndim === 0 || target.ndim !== want.length || target.shape.some((d, i) => d !== want[i])) {
@@ -87,7 +109,7 @@ function pickedNll(logp: Tensor, target: Tensor): Tensor {
 /** The negative log-likelihood of int32 class targets under log-probabilities [N, C, …]. */
 export function nllLoss(logProbs: Tensor, target: Tensor, { reduction = 'mean' }: LossOptions = {}): Tensor {
   checkClassTarget('nllLoss', logProbs, target);
-  return reduce('nllLoss', pickedNll(logProbs, target), reduction);
+  return userOp('nllLoss', () => reduce('nllLoss', pickedNll(logProbs, target), reduction));
 }
 
 export interface CrossEntropyOptions extends LossOptions {
@@ -98,7 +120,11 @@ export interface CrossEntropyOptions extends LossOptions {
 }
 
 /** Softmax cross-entropy of logits [N, C, …] against int32 class targets [N, …]. */
-export function crossEntropy(logits: Tensor, target: Tensor, { reduction = 'mean', labelSmoothing = 0 }: CrossEntropyOptions = {}): Tensor {
+export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  return userOp('crossEntropy', () => crossEntropyIn(logits, target, options));
+}
+
+function crossEntropyIn(logits: Tensor, target: Tensor, { reduction = 'mean', labelSmoothing = 0 }: CrossEntropyOptions): Tensor {
   checkClassTarget('crossEntropy', logits, target);
   if (typeof labelSmoothing !== 'number' || !(labelSmoothing >= 0 && labelSmoothing <= 1)) {
     throw new ValueError(`crossEntropy: got labelSmoothing ${String(labelSmoothing)}, expected a number in [0, 1]`);
@@ -115,7 +141,11 @@ export function crossEntropy(logits: Tensor, target: Tensor, { reduction = 'mean
  *   loss = (1 − y)·x + m + log(e^(−m) + e^(−x−m)),  m = max(−x, 0)
  * m cancels in the derivative, which is exactly σ(x) − y, even at x = 0.
  */
-export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, { reduction = 'mean' }: LossOptions = {}): Tensor {
+export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  return userOp('binaryCrossEntropyWithLogits', () => bceIn(logits, target, options));
+}
+
+function bceIn(logits: Tensor, target: Tensor, { reduction = 'mean' }: LossOptions): Tensor {
   sameShapes('binaryCrossEntropyWithLogits', logits, target);
   const m = logits.neg().clamp({ min: 0 });
   const logTerm = m.neg().exp().add(logits.neg().sub(m).exp()).log();

@@ -7,9 +7,10 @@ import * as init from './init.js';
 
 const empty = (shape: readonly number[], dtype: DType) => Tensor.empty(shape, dtype);
 import { Module, Parameter } from './module.js';
+import { checkOptions, checkTensorArg, show } from '../validate.js';
 
 function positiveInt(op: string, what: string, n: number): number {
-  if (!Number.isInteger(n) || n <= 0) throw new ValueError(`${op}: got ${what} ${String(n)}, expected a positive integer`);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new ValueError(`${op}: got ${what} ${show(n)}, expected a positive integer`);
   return n;
 }
 
@@ -27,12 +28,16 @@ export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
 
+  /** new Linear(3, 2, false) drops the bias as PyTorch's positional bias=False; or { bias: false }. */
   constructor(
     readonly inFeatures: number,
     readonly outFeatures: number,
-    { bias = true, dtype = 'float32' }: LinearOptions = {},
+    options: LinearOptions | boolean = {},
   ) {
     super();
+    if (typeof options !== 'boolean') checkOptions('Linear', options, ['bias', 'dtype']);
+    const { bias = true, dtype = 'float32' } = typeof options === 'boolean' ? { bias: options } : options;
+    if (typeof bias !== 'boolean') throw new ValueError(`Linear: got bias ${show(bias)}, expected true or false`);
     positiveInt('Linear', 'inFeatures', inFeatures);
     positiveInt('Linear', 'outFeatures', outFeatures);
     this.weight = Parameter(init.kaimingUniform_(empty([outFeatures, inFeatures], dtype), { a: Math.sqrt(5) }));
@@ -41,6 +46,7 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    checkTensorArg('Linear', 'input', x);
     if (x.ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures) {
       throw new ShapeError(`Linear: got input shape ${fmtShape(x.shape)}, expected a last dim of ${this.inFeatures}`);
     }
@@ -158,6 +164,7 @@ export class Embedding extends Module {
   }
 
   forward(indices: Tensor): Tensor {
+    checkTensorArg('Embedding', 'indices', indices);
     if (indices.dtype !== 'int32') throw new DTypeError(`Embedding: got indices of dtype ${indices.dtype}, expected int32`);
     return this.weight.indexSelect(0, indices.reshape([-1])).reshape([...indices.shape, this.embeddingDim]);
   }

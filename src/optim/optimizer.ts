@@ -49,6 +49,7 @@ export abstract class Optimizer<O extends { lr: number } & Record<string, Hyper>
     checkOptions(name, options, Object.keys(defaults), unsupported);
     this.defaults = { ...defaults };
     for (const [k, v] of Object.entries(options)) if (v !== undefined && !(k in unsupported)) (this.defaults as Record<string, Hyper>)[k] = v as Hyper;
+    checkHyperTypes(name, this.defaults, defaults);
     if (params instanceof Tensor) throw new ValueError(`${name}: got a single tensor as params, expected an iterable of tensors such as [w] or model.parameters()`);
     if (params !== null && typeof params === 'object' && typeof (params as { parameters?: unknown }).parameters === 'function' && !(Symbol.iterator in params)) {
       throw new ValueError(`${name}: got a ${(params as object).constructor.name} as params, expected its parameters: pass model.parameters()`);

@@ -182,7 +182,7 @@ const generator = { seed: 67280421310721, offset: 0 };
  * @example manualSeed(0); const w = randn([1000, 100])
  */
 export function manualSeed(seed: number): void {
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new ValueError(`manualSeed: got ${seed}, expected a non-negative safe integer`);
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new ValueError(`manualSeed: got ${show(seed)}, expected a non-negative safe integer`);
   generator.seed = seed;
   generator.offset = 0;
 }

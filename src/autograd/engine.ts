@@ -5,6 +5,7 @@ import type { Tensor } from '../tensor.js';
 import { checkGradients, isAnomalyEnabled } from './anomaly.js';
 import { noGrad, withGradMode } from './grad-mode.js';
 import { AccumulateGrad, OpNode, type Edge, type Node } from './node.js';
+import { show } from '../validate.js';
 
 export interface BackwardOptions {
   /** Keep saved values so backward can run through this graph again (default: createGraph). */
@@ -72,7 +73,7 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, options:
   if (start === null) {
     throw new AutogradError('backward: the tensor does not require grad and has no gradFn; expected the result of ops on a tensor with requiresGrad');
   }
-  if (options === null || typeof options !== 'object') throw new ValueError(`backward: got options ${String(options)}, expected { retainGraph?, createGraph? }`);
+  if (options === null || typeof options !== 'object') throw new ValueError(`backward: got options ${show(options)}, expected { retainGraph?, createGraph? }`);
   const seed = seedFor('backward', root, gradient);
   const createGraph = options.createGraph === true;
   walk([start], [seed], { retainGraph: options.retainGraph ?? createGraph, createGraph, capture: null });

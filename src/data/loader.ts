@@ -5,6 +5,7 @@ import { rand, tensor } from '../creation.js';
 import { fmtShape, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { randperm } from './randperm.js';
+import { show } from '../validate.js';
 
 export interface DataLoaderOptions {
   batchSize?: number;
@@ -44,8 +45,8 @@ export class DataLoader<T extends Tensor[] = Tensor[]> implements AsyncIterable<
     if (tensors.some((t) => t.ndim === 0 || t.shape[0] !== n)) {
       throw new ShapeError(`DataLoader: got shapes ${tensors.map((t) => fmtShape(t.shape)).join(', ')}, expected the same first dim (one row per sample)`);
     }
-    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new ValueError(`DataLoader: got batchSize ${String(batchSize)}, expected a positive integer`);
-    if (seed !== undefined && (!Number.isSafeInteger(seed) || seed < 0)) throw new ValueError(`DataLoader: got seed ${String(seed)}, expected a non-negative safe integer`);
+    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new ValueError(`DataLoader: got batchSize ${show(batchSize)}, expected a positive integer`);
+    if (seed !== undefined && (!Number.isSafeInteger(seed) || seed < 0)) throw new ValueError(`DataLoader: got seed ${show(seed)}, expected a non-negative safe integer`);
     this.n = n;
     this.batchSize = batchSize;
     this.shuffle = shuffle;

@@ -107,7 +107,7 @@ export class Graph {
   private random(distribution: 'normal' | 'uniform', shape: readonly number[], { dtype = 'float32', mean = 0, stddev = 1 }: RandomOptions): SymbolicTensor {
     const op = distribution === 'normal' ? 'randomNormal' : 'randomUniform';
     checkShape(op, shape);
-    if (dtype !== 'float32' && dtype !== 'float64') throw new ValueError(`${op}: got dtype ${String(dtype)}, expected float32 or float64`);
+    if (dtype !== 'float32' && dtype !== 'float64') throw new ValueError(`${op}: got dtype ${show(dtype)}, expected float32 or float64`);
     let out = this.add(new SymbolicTensor(this, { kind: 'random', attrs: { distribution }, shape, dtype }));
     if (stddev !== 1) out = out.mul(stddev);
     if (mean !== 0) out = out.add(mean);

@@ -6,6 +6,7 @@ import { dtypeOfArray, type DType } from '../dtype.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
 import { runtimeStats, stream } from '../runtime/stream.js';
 import { Storage } from '../storage.js';
+import { show } from '../validate.js';
 import { numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { compile, type FeedSpec } from './compile.js';
@@ -125,6 +126,7 @@ export class Session {
     if (entries === null) throw new ValueError('Session.run: got feeds that are neither a Map nor an array of [node, value] pairs');
     const out = new Map<SymbolicTensor, Tensor>();
     for (const entry of entries) {
+      if (!Array.isArray(entry) || entry.length !== 2) throw new ValueError(`Session.run: got feed ${show(entry)}, expected a [placeholder, value] pair`);
       const [node, value] = entry as [unknown, FeedValue];
       if (!(node instanceof SymbolicTensor)) throw new ValueError(`Session.run: got a feed key that is not a node (${typeof node}), expected [placeholder, value] pairs`);
       if (node.graph !== this.graph) throw new GraphMismatchError(`Session.run: feed ${node.name} belongs to another graph; expected nodes of the session's graph`);

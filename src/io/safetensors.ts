@@ -30,7 +30,7 @@ export interface SaveOptions {
 
 /** The file's bytes: header padded with spaces to 8 bytes, so each tensor's data starts aligned. */
 export async function encode(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Promise<Uint8Array> {
-  if (tensors === null || typeof tensors !== 'object') throw new ValueError(`save: got ${String(tensors)}, expected an object of tensors by name`);
+  if (tensors === null || typeof tensors !== 'object') throw new ValueError(`save: got ${show(tensors)}, expected an object of tensors by name`);
   const header: Record<string, unknown> = {};
   if (metadata !== undefined) {
     for (const [k, v] of Object.entries(metadata)) if (typeof v !== 'string') throw new ValueError(`save: metadata ${JSON.stringify(k)} is ${typeof v}, expected a string`);
@@ -181,10 +181,17 @@ async function read(path: string): Promise<Uint8Array> {
 
 /** The same tensors under `prefix + name`: several state dicts can share one file. */
 export function withPrefix(prefix: string, tensors: Record<string, Tensor>): Record<string, Tensor> {
+  checkPrefixArgs('withPrefix', prefix, tensors);
   return Object.fromEntries(Object.entries(tensors).map(([k, v]) => [prefix + k, v]));
 }
 
 /** The tensors whose names start with prefix, with it removed: the inverse of withPrefix. */
 export function underPrefix(prefix: string, tensors: Record<string, Tensor>): Record<string, Tensor> {
+  checkPrefixArgs('underPrefix', prefix, tensors);
   return Object.fromEntries(Object.entries(tensors).flatMap(([k, v]) => (k.startsWith(prefix) ? [[k.slice(prefix.length), v]] : [])));
+}
+
+function checkPrefixArgs(op: string, prefix: unknown, tensors: unknown): void {
+  if (typeof prefix !== 'string') throw new ValueError(`${op}: got prefix ${show(prefix)}, expected a string`);
+  if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors)) throw new ValueError(`${op}: got ${show(tensors)}, expected an object of tensors by name`);
 }

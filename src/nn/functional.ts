@@ -4,6 +4,7 @@ import { rand } from '../creation.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { checkShape, checkTensorArg, userOp } from '../validate.js';
+import { show } from '../validate.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -45,7 +46,7 @@ export function gelu(x: Tensor): Tensor {
  * rest by 1/(1 − p), so the expectation is unchanged; the identity when not training.
  */
 export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ValueError(`dropout: got p ${String(p)}, expected a probability in [0, 1]`);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ValueError(`dropout: got p ${show(p)}, expected a probability in [0, 1]`);
   checkTensorArg('dropout', 'input', x);
   if (!training || p === 0) return x;
   if (p === 1) return x.mul(0);
@@ -127,7 +128,7 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntro
 function crossEntropyIn(logits: Tensor, target: Tensor, { reduction = 'mean', labelSmoothing = 0 }: CrossEntropyOptions): Tensor {
   checkClassTarget('crossEntropy', logits, target);
   if (typeof labelSmoothing !== 'number' || !(labelSmoothing >= 0 && labelSmoothing <= 1)) {
-    throw new ValueError(`crossEntropy: got labelSmoothing ${String(labelSmoothing)}, expected a number in [0, 1]`);
+    throw new ValueError(`crossEntropy: got labelSmoothing ${show(labelSmoothing)}, expected a number in [0, 1]`);
   }
   const classDim = logits.ndim === 1 ? 0 : 1;
   const logp = logits.logSoftmax(classDim);

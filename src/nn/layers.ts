@@ -7,7 +7,7 @@ import * as init from './init.js';
 
 const empty = (shape: readonly number[], dtype: DType) => Tensor.empty(shape, dtype);
 import { Module, Parameter } from './module.js';
-import { checkOptions, checkTensorArg, show } from '../validate.js';
+import { checkOptions, checkShape, checkTensorArg, show } from '../validate.js';
 
 function positiveInt(op: string, what: string, n: number): number {
   if (!Number.isSafeInteger(n) || n <= 0) throw new ValueError(`${op}: got ${what} ${show(n)}, expected a positive integer`);
@@ -112,7 +112,7 @@ export class GELU extends Module {
 export class Dropout extends Module {
   constructor(readonly p = 0.5) {
     super();
-    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ValueError(`Dropout: got p ${String(p)}, expected a probability in [0, 1]`);
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ValueError(`Dropout: got p ${show(p)}, expected a probability in [0, 1]`);
   }
 
   forward(x: Tensor): Tensor {
@@ -136,7 +136,7 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], { eps = 1e-5, elementwiseAffine = true, dtype = 'float32' }: LayerNormOptions = {}) {
     super();
-    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+    this.normalizedShape = checkShape('LayerNorm', normalizedShape, 'normalizedShape');
     this.normalizedShape.forEach((d) => positiveInt('LayerNorm', 'a normalized size', d));
     this.eps = eps;
     this.weight = elementwiseAffine ? Parameter(init.ones_(empty(this.normalizedShape, dtype))) : null;

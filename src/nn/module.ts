@@ -6,6 +6,7 @@ import { isFloat } from '../dtype.js';
 import { fmtShape, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { addHook, callModule, newHooks, type BackwardHook, type ForwardHook, type ForwardPreHook, type ModuleHooks, type RemovableHandle } from './hooks.js';
+import { show } from '../validate.js';
 
 const HOOKS = Symbol('hooks');
 
@@ -207,7 +208,7 @@ export abstract class Module {
    * @example model.loadStateDict(await load('model.safetensors'))
    */
   loadStateDict(state: StateDict, { strict = true }: LoadStateDictOptions = {}): LoadStateDictResult {
-    if (state === null || typeof state !== 'object') throw new StateDictError(`loadStateDict: got ${String(state)}, expected an object of tensors by name`);
+    if (state === null || typeof state !== 'object') throw new StateDictError(`loadStateDict: got ${show(state)}, expected an object of tensors by name`);
     const own = new Map([...this.namedParameters(), ...this.namedBuffers()]);
     const missingKeys = [...own.keys()].filter((k) => !(k in state));
     const unexpectedKeys = Object.keys(state).filter((k) => !own.has(k));

@@ -4,6 +4,7 @@ import { UNARY, BINARY, TERNARY } from '../kernels/elementwise.js';
 import { isFloat, promote } from '../dtype.js';
 import { DTypeError, ValueError } from '../errors.js';
 import { checkSameShapes, defineOp, floating, launchMap, predicate, promoted, type GradFn, type Meta, type OpDef } from './define.js';
+import { show } from '../validate.js';
 
 function mapOp<A = Record<string, never>>(
   name: string,
@@ -59,7 +60,7 @@ export const clamp = mapOp<ClampAttrs>(
   (inputs, { min, max }) => {
     // Checked here, not only in the method, so clamp_ and graph nodes refuse NaN bounds too.
     if (typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max)) {
-      throw new ValueError(`clamp: got min ${String(min)} and max ${String(max)}, expected numbers (not NaN)`);
+      throw new ValueError(`clamp: got min ${show(min)} and max ${show(max)}, expected numbers (not NaN)`);
     }
     const m = same('clamp')(inputs);
     // A fractional bound on an integer tensor gives a float result (as PyTorch), not a truncated bound.

@@ -236,7 +236,7 @@ export abstract class TensorOps<T extends TensorOps<T>> {
   }
 
   private inferShape(op: string, shape: readonly Dim[]): Dim[] {
-    if (!Array.isArray(shape)) throw new ShapeError(`${op}: got ${String(shape)}, expected an array of sizes`);
+    if (!Array.isArray(shape)) throw new ShapeError(`${op}: got ${show(shape)}, expected an array of sizes`);
     const holes = shape.filter((d) => d === -1).length;
     for (const d of shape) {
       if (d !== null && (!Number.isInteger(d) || d < -1)) throw new ShapeError(`${op}: got shape ${fmtShape(shape)}, expected non-negative integers and at most one -1`);
@@ -270,9 +270,9 @@ export abstract class TensorOps<T extends TensorOps<T>> {
 
   /** Size-1 dims become any size, with stride 0 (no copy); -1 keeps a dim. */
   expand(shape: readonly Dim[]): T {
-    const lead = shape.length - this.ndim;
+    const lead = Array.isArray(shape) ? shape.length - this.ndim : -1;
     if (!Array.isArray(shape) || lead < 0 || shape.slice(0, lead).includes(-1)) {
-      throw new ShapeError(`expand: got shape ${Array.isArray(shape) ? fmtShape(shape) : String(shape)} for a tensor of shape ${fmtShape(this.shape)}; expected at least its rank, with -1 only over an existing dim`);
+      throw new ShapeError(`expand: got shape ${show(shape)} for a tensor of shape ${fmtShape(this.shape)}; expected at least its rank, with -1 only over an existing dim`);
     }
     const target = shape.map((d, i) => (d === -1 ? this.shape[i - lead] : d));
     if (sameShape(target, this.shape)) return this.self();
@@ -285,6 +285,7 @@ export abstract class TensorOps<T extends TensorOps<T>> {
 
   /** Sums broadcast dims away: the adjoint of expand. */
   sumTo(shape: readonly Dim[]): T {
+    if (!Array.isArray(shape)) throw new ShapeError(`sumTo: got shape ${show(shape)}, expected an array of sizes`);
     const lead = this.ndim - shape.length;
     if (lead < 0) throw new ShapeError(`sumTo: cannot sum shape ${fmtShape(this.shape)} to the larger rank of ${fmtShape(shape)}`);
     const dims: number[] = [];

@@ -183,7 +183,7 @@ export abstract class Optimizer<O extends { lr: number } & Record<string, Hyper>
    */
   loadStateDict(dict: Record<string, Tensor>): void {
     const name = `${this.constructor.name}.loadStateDict`;
-    if (dict === null || typeof dict !== 'object') throw new StateDictError(`${name}: got ${String(dict)}, expected an object of tensors by name`);
+    if (dict === null || typeof dict !== 'object') throw new StateDictError(`${name}: got ${show(dict)}, expected an object of tensors by name`);
     const host = new Map<Tensor, ArrayLike<number>>();
     for (const [k, t] of Object.entries(dict)) {
       if (!(t instanceof Tensor)) throw new StateDictError(`${name}: ${k} is ${typeof t}, expected a Tensor`);

@@ -1,6 +1,7 @@
 // RMSprop by PyTorch's rule (torch.optim.RMSprop), with optional centring and momentum.
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
+import { show } from '../validate.js';
 import { Optimizer, type ParamGroup, type ParamGroupInput, type ParamState } from './optimizer.js';
 
 export interface RMSpropOptions {
@@ -26,7 +27,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
 
   protected validate({ lr, alpha, eps, weightDecay, momentum }: RMSpropOptions): void {
     const check = (what: string, v: number, ok: boolean, want: string) => {
-      if (!ok) throw new ValueError(`RMSprop: got ${what} ${v}, expected ${want}`);
+      if (!ok) throw new ValueError(`RMSprop: got ${what} ${show(v)}, expected ${want}`);
     };
     check('lr', lr, lr >= 0, 'a number ≥ 0');
     check('alpha', alpha, alpha >= 0, 'a number ≥ 0');

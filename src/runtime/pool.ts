@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { ValueError } from '../errors.js';
+import { show } from '../validate.js';
 import { heapMemory } from '../heap.js';
 import { bestMatmulVariant, configureKernels, type KernelConfig } from '../kernels/index.js';
 import { closeLane } from './lane.js';
@@ -41,7 +42,7 @@ export function setNumThreads(n: number): void {
   // 1024 workers on 2 cores took 31 s and 8 GB. More threads than this never pays.
   const max = maxThreads();
   if (!Number.isInteger(n) || n < 1 || n > max) {
-    throw new ValueError(`setNumThreads: got ${typeof n === 'string' ? JSON.stringify(n) : String(n)}, expected an integer from 1 to ${max} (${THREADS_PER_CORE} × the ${availableParallelism()} cores of this machine)`);
+    throw new ValueError(`setNumThreads: got ${show(n)}, expected an integer from 1 to ${max} (${THREADS_PER_CORE} × the ${availableParallelism()} cores of this machine)`);
   }
   threads = n;
 }

@@ -9,6 +9,7 @@ import type { Storage } from '../storage.js';
 import { runOnLane } from './lane.js';
 import { activeKernelConfig, getNumThreads, runOnPool } from './pool.js';
 import { CONTROL_SLOTS, DONE, EXITED, FAILED, runTiles, type TileJob } from './tiles.js';
+import { show } from '../validate.js';
 
 export interface Launch {
   /** The op's name, for errors. */
@@ -344,7 +345,7 @@ export function synchronize(...tensors: { storage: Storage }[]): Promise<void> {
  * @example setInlineLimit(0) // every launch with more than one unit goes to the pool
  */
 export function setInlineLimit(ns: number): void {
-  if (typeof ns !== 'number' || !(ns >= 0)) throw new ValueError(`setInlineLimit: got ${String(ns)}, expected a non-negative number of nanoseconds`);
+  if (typeof ns !== 'number' || !(ns >= 0)) throw new ValueError(`setInlineLimit: got ${show(ns)}, expected a non-negative number of nanoseconds`);
   inlineLimitNs = ns;
 }
 
@@ -359,7 +360,7 @@ export function getInlineLimit(): number {
  * @example setLaneLimit(0)
  */
 export function setLaneLimit(ns: number): void {
-  if (typeof ns !== 'number' || !(ns >= 0)) throw new ValueError(`setLaneLimit: got ${String(ns)}, expected a non-negative number of nanoseconds`);
+  if (typeof ns !== 'number' || !(ns >= 0)) throw new ValueError(`setLaneLimit: got ${show(ns)}, expected a non-negative number of nanoseconds`);
   laneLimitNs = ns;
 }
 

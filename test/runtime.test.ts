@@ -36,7 +36,8 @@ describe('setNumThreads', () => {
     }
     expect(caught).toBeInstanceOf(ValueError);
     expect(caught).toBeInstanceOf(SkeinError);
-    expect((caught as Error).message).toContain(`setNumThreads: got ${String(n)}`);
+    // Strings stay quoted, as passed.
+    expect((caught as Error).message).toContain(`setNumThreads: got ${typeof n === 'string' ? JSON.stringify(n) : String(n)}`);
     expect((caught as Error).message).toMatch(/expected an integer from 1/);
     expect(getNumThreads()).toBe(2);
   });
@@ -164,8 +165,9 @@ describe('shutdown', () => {
 describe('worker faults', () => {
   /** What the failed read must say: the op, that the device failed it, and why. */
   const FAULT_MESSAGE = {
-    throw: /^matmul: a worker thread threw while running this op \(injected worker fault\); this result is lost$/,
-    exit: /^matmul: a worker thread died while running this op \(.*\); the pool replaces it, and this result is lost$/,
+    // The user called mm: the launch is named after it.
+    throw: /^mm: a worker thread threw while running this op \(injected worker fault\); this result is lost$/,
+    exit: /^mm: a worker thread died while running this op \(.*\); the pool replaces it, and this result is lost$/,
   };
 
   it.each(['throw', 'exit'] as const)('fails only the op whose worker faulted (%s), and later ops work', async (kind) => {

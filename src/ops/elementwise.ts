@@ -39,9 +39,10 @@ export const neg = mapOp('neg', 1, UNARY.neg, refuseBool('neg', 'logicalNot()', 
 export const exp = mapOp('exp', 1, UNARY.exp, floating('exp'), (g, _, out) => [g.mul(out)], 'output');
 export const log = mapOp('log', 1, UNARY.log, floating('log'), (g, [a]) => [g.div(a)]);
 export const sqrt = mapOp('sqrt', 1, UNARY.sqrt, floating('sqrt'), (g, _, out) => [g.div(out.mul(2))], 'output'); // d√a = 1/(2√a)
-export const abs = mapOp('abs', 1, UNARY.abs, same('abs'), (g, [a]) => [g.mul(a.sign())]);
-// The derivative is zero almost everywhere (and taken as 0 at 0), as PyTorch's: abs's second derivative goes through it.
-export const sign = mapOp('sign', 1, UNARY.sign, same('sign'), () => [null], 'none');
+// g·sign(a) from comparisons (bool masks carry no graph), so abs is twice differentiable (d² = 0) without a path through sign.
+export const abs = mapOp('abs', 1, UNARY.abs, same('abs'), (g, [a]) => [g.mul(a.gt(0)).sub(g.mul(a.lt(0)))]);
+// The derivative is zero almost everywhere and undefined at 0: declared, so a path through it is flagged.
+export const sign = mapOp('sign', 1, UNARY.sign, same('sign'), null);
 export const tanh = mapOp('tanh', 1, UNARY.tanh, floating('tanh'), (g, _, out) => [g.mul(out.mul(out).neg().add(1))], 'output'); // 1 − tanh²
 export const sigmoid = mapOp('sigmoid', 1, UNARY.sigmoid, floating('sigmoid'), (g, _, out) => [g.mul(out.mul(out.neg().add(1)))], 'output'); // σ(1 − σ)
 export const relu = mapOp('relu', 1, UNARY.relu, same('relu'), (g, [a]) => [g.mul(a.gt(0))]);

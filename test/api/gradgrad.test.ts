@@ -23,7 +23,6 @@ const SKIP: Partial<Record<OpName, string>> = {
   maximum: 'the samples hold ties, where the gradient jumps between the operands',
   minimum: 'the samples hold ties, where the gradient jumps between the operands',
   fullLike: 'a constant: its gradient is zero, so there is no first derivative to differentiate',
-  sign: 'its gradient is zero everywhere; its samples hold zeros, where central differences see the jump',
 };
 
 function seedOf(text: string, k: number): number {

@@ -28,7 +28,7 @@ export const OP_CASES: Record<OpName, OpCases> = {
   log: { samples: unary('positive', (x) => x.log(), Math.log), large: largeUnary('positive', (x) => x.log()) },
   sqrt: { samples: unary('positive', (x) => x.sqrt(), Math.sqrt), large: largeUnary('positive', (x) => x.sqrt()) },
   abs: { samples: unary('nonzero', (x) => x.abs(), Math.abs), large: largeUnary('nonzero', (x) => x.abs()) },
-  sign: { samples: unary('zeros', (x) => x.sign(), Math.sign, { noGradcheck: 'its derivative is 0 but these samples hold zeros, where central differences see the jump' }), large: largeUnary('zeros', (x) => x.sign()) },
+  sign: { samples: unary('zeros', (x) => x.sign(), Math.sign), large: largeUnary('zeros', (x) => x.sign()) },
   tanh: { samples: unary('normal', (x) => x.tanh(), Math.tanh), large: largeUnary('normal', (x) => x.tanh()) },
   sigmoid: { samples: unary('normal', (x) => x.sigmoid(), sigmoid), large: largeUnary('normal', (x) => x.sigmoid()) },
   relu: { samples: unary('nonzero', (x) => x.relu(), (v) => Math.max(v, 0)), large: largeUnary('nonzero', (x) => x.relu()) },

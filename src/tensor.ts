@@ -4,7 +4,7 @@ import { inspect } from 'node:util';
 import { runBackward, edgeOf, type BackwardOptions } from './autograd/engine.js';
 import { isGradEnabled, noGrad } from './autograd/grad-mode.js';
 import { AccumulateGrad, OpNode, type Node } from './autograd/node.js';
-import { ARRAY_OF, isFloat, promote, type DType } from './dtype.js';
+import { ARRAY_OF, checkDType, isFloat, promote, type DType } from './dtype.js';
 import { AutogradError, DTypeError, fmtShape, ShapeError, ValueError } from './errors.js';
 import type { DataArray } from './kernels/types.js';
 import type { Buf, OpDef } from './ops/define.js';
@@ -49,6 +49,7 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
    * element, and a recycled buffer then skips the memset.
    */
   static empty(shape: readonly number[], dtype: DType, zeroed = true, op = 'empty'): Tensor {
+    if (ARRAY_OF[dtype] === undefined) checkDType(dtype, currentOp(op));
     const n = numel(shape);
     checkAllocation(currentOp(op), shape, n, ARRAY_OF[dtype].BYTES_PER_ELEMENT);
     let storage: Storage;

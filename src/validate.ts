@@ -192,6 +192,11 @@ export function checkTensorArg(op: string, what: string, x: unknown): void {
   if (!(x instanceof TensorOps)) throw new ValueError(`${op}: got ${what} ${show(x)}, expected a tensor`);
 }
 
+/** An options argument (undefined → {}), checked as checkOptions: for `{ a = 1 } = optionsOf(…)` destructuring that null would crash. */
+export function optionsOf(op: string, options: unknown, allowed: readonly string[]): Record<string, any> {
+  return checkOptions(op, options, allowed);
+}
+
 /** A function argument. */
 export function checkFunction(op: string, what: string, f: unknown): void {
   if (typeof f !== 'function') throw new ValueError(`${op}: got ${what} ${show(f)}, expected a function`);

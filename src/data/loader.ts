@@ -6,6 +6,7 @@ import { fmtShape, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { randperm } from './randperm.js';
 import { show } from '../validate.js';
+import { optionsOf } from '../validate.js';
 
 export interface DataLoaderOptions {
   batchSize?: number;
@@ -36,8 +37,9 @@ export class DataLoader<T extends Tensor[] = Tensor[]> implements AsyncIterable<
 
   constructor(
     readonly tensors: T,
-    { batchSize = 1, shuffle = false, dropLast = false, seed }: DataLoaderOptions = {},
+    options: DataLoaderOptions = {},
   ) {
+    const { batchSize = 1, shuffle = false, dropLast = false, seed } = optionsOf('DataLoader', options, ['batchSize', 'shuffle', 'dropLast', 'seed']) as DataLoaderOptions;
     if (!Array.isArray(tensors) || tensors.length === 0 || !tensors.every((t) => t instanceof Tensor)) {
       throw new ValueError('DataLoader: got no tensors, expected a non-empty array of tensors');
     }

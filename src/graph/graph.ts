@@ -6,7 +6,7 @@ import { checkDType, type DType } from '../dtype.js';
 import { fmtShape, ShapeError, ValueError } from '../errors.js';
 import type { Dim } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { checkShape, show } from '../validate.js';
+import { checkOptions, checkShape, show } from '../validate.js';
 import { GraphMismatchError } from './errors.js';
 import { checkAssignable, SymbolicTensor, Variable } from './node.js';
 import { buildScan } from './scan.js';
@@ -71,6 +71,7 @@ export class Graph {
    * @example const lr = g.constant(1e-6)
    */
   constant(value: Exclude<Value, SymbolicTensor>, options: { dtype?: DType; name?: string } = {}): SymbolicTensor {
+    checkOptions('constant', options, ['dtype', 'name']);
     const t = toEager('constant', value, options.dtype);
     return this.add(new SymbolicTensor(this, { kind: 'constant', attrs: { value: t }, shape: t.shape, dtype: t.dtype, name: options.name }));
   }
@@ -120,6 +121,7 @@ export class Graph {
    * @example const w1 = g.variable(g.randomNormal([1000, 100]))
    */
   variable(initial: Value | (() => Value), options: VariableOptions = {}): Variable {
+    checkOptions('variable', options, ['dtype', 'trainable', 'name']);
     const given = typeof initial === 'function' ? initial() : initial;
     const init = given instanceof SymbolicTensor ? given : this.constant(given, { dtype: options.dtype });
     this.check('variable', init);

@@ -14,6 +14,7 @@ import { SkeinError, ValueError } from '../errors.js';
 import { numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { show } from '../validate.js';
+import { optionsOf } from '../validate.js';
 
 /** A file that is not a well-formed safetensors file, or holds what Skein cannot represent. */
 export class CheckpointError extends SkeinError {}
@@ -128,7 +129,8 @@ export function decode(bytes: Uint8Array, where = 'safetensors data'): Decoded {
  * Waits for the tensors' values.
  * @example await save(model.stateDict(), 'model.safetensors')
  */
-export async function save(tensors: Record<string, Tensor>, path: string, { metadata }: SaveOptions = {}): Promise<void> {
+export async function save(tensors: Record<string, Tensor>, path: string, options: SaveOptions = {}): Promise<void> {
+  const { metadata } = optionsOf('save', options, ['metadata']) as SaveOptions;
   if (typeof path !== 'string' || path === '') throw new ValueError(`save: got path ${show(path)}, expected a file path string`);
   const bytes = await encode(tensors, metadata);
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;

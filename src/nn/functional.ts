@@ -5,6 +5,7 @@ import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { checkShape, checkTensorArg, userOp } from '../validate.js';
 import { show } from '../validate.js';
+import { optionsOf } from '../validate.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -82,7 +83,7 @@ export interface LossOptions {
 
 /** Mean (or sum) of (input − target)². */
 export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
-  return userOp('mseLoss', () => mseLossIn(input, target, options));
+  return userOp('mseLoss', () => mseLossIn(input, target, optionsOf('mseLoss', options, ['reduction'])));
 }
 
 function mseLossIn(input: Tensor, target: Tensor, { reduction = 'mean' }: LossOptions): Tensor {
@@ -108,7 +109,8 @@ function pickedNll(logp: Tensor, target: Tensor): Tensor {
 }
 
 /** The negative log-likelihood of int32 class targets under log-probabilities [N, C, …]. */
-export function nllLoss(logProbs: Tensor, target: Tensor, { reduction = 'mean' }: LossOptions = {}): Tensor {
+export function nllLoss(logProbs: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  const { reduction = 'mean' } = optionsOf('nllLoss', options, ['reduction']) as LossOptions;
   checkClassTarget('nllLoss', logProbs, target);
   return userOp('nllLoss', () => reduce('nllLoss', pickedNll(logProbs, target), reduction));
 }
@@ -122,7 +124,7 @@ export interface CrossEntropyOptions extends LossOptions {
 
 /** Softmax cross-entropy of logits [N, C, …] against int32 class targets [N, …]. */
 export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
-  return userOp('crossEntropy', () => crossEntropyIn(logits, target, options));
+  return userOp('crossEntropy', () => crossEntropyIn(logits, target, optionsOf('crossEntropy', options, ['reduction', 'labelSmoothing'])));
 }
 
 function crossEntropyIn(logits: Tensor, target: Tensor, { reduction = 'mean', labelSmoothing = 0 }: CrossEntropyOptions): Tensor {
@@ -143,7 +145,7 @@ function crossEntropyIn(logits: Tensor, target: Tensor, { reduction = 'mean', la
  * m cancels in the derivative, which is exactly σ(x) − y, even at x = 0.
  */
 export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
-  return userOp('binaryCrossEntropyWithLogits', () => bceIn(logits, target, options));
+  return userOp('binaryCrossEntropyWithLogits', () => bceIn(logits, target, optionsOf('binaryCrossEntropyWithLogits', options, ['reduction'])));
 }
 
 function bceIn(logits: Tensor, target: Tensor, { reduction = 'mean' }: LossOptions): Tensor {

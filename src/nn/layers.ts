@@ -8,6 +8,7 @@ import * as init from './init.js';
 const empty = (shape: readonly number[], dtype: DType) => Tensor.empty(shape, dtype);
 import { Module, Parameter } from './module.js';
 import { checkOptions, checkShape, checkTensorArg, show } from '../validate.js';
+import { optionsOf } from '../validate.js';
 
 function positiveInt(op: string, what: string, n: number): number {
   if (!Number.isSafeInteger(n) || n <= 0) throw new ValueError(`${op}: got ${what} ${show(n)}, expected a positive integer`);
@@ -134,8 +135,9 @@ export class LayerNorm extends Module {
   readonly weight: Tensor | null;
   readonly bias: Tensor | null;
 
-  constructor(normalizedShape: number | readonly number[], { eps = 1e-5, elementwiseAffine = true, dtype = 'float32' }: LayerNormOptions = {}) {
+  constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
     super();
+    const { eps = 1e-5, elementwiseAffine = true, dtype = 'float32' } = optionsOf('LayerNorm', options, ['eps', 'elementwiseAffine', 'dtype']) as LayerNormOptions;
     this.normalizedShape = checkShape('LayerNorm', normalizedShape, 'normalizedShape');
     this.normalizedShape.forEach((d) => positiveInt('LayerNorm', 'a normalized size', d));
     this.eps = eps;
@@ -155,9 +157,10 @@ export class Embedding extends Module {
   constructor(
     readonly numEmbeddings: number,
     readonly embeddingDim: number,
-    { dtype = 'float32' }: { dtype?: DType } = {},
+    options: { dtype?: DType } = {},
   ) {
     super();
+    const { dtype = 'float32' } = optionsOf('Embedding', options, ['dtype']) as { dtype?: DType };
     positiveInt('Embedding', 'numEmbeddings', numEmbeddings);
     positiveInt('Embedding', 'embeddingDim', embeddingDim);
     this.weight = Parameter(init.normal_(empty([numEmbeddings, embeddingDim], dtype)));

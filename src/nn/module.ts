@@ -7,6 +7,7 @@ import { fmtShape, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { addHook, callModule, newHooks, type BackwardHook, type ForwardHook, type ForwardPreHook, type ModuleHooks, type RemovableHandle } from './hooks.js';
 import { show } from '../validate.js';
+import { optionsOf } from '../validate.js';
 
 const HOOKS = Symbol('hooks');
 
@@ -183,7 +184,8 @@ export abstract class Module {
   }
 
   /** Clears every parameter's gradient: drops it (the default, as PyTorch 2), or zeroes it in place. */
-  zeroGrad({ setToNone = true }: { setToNone?: boolean } = {}): void {
+  zeroGrad(options: { setToNone?: boolean } = {}): void {
+    const { setToNone = true } = optionsOf('zeroGrad', options, ['setToNone']) as { setToNone?: boolean };
     for (const p of this.parameters()) {
       if (p.grad === null) continue;
       if (setToNone) p.grad = null;
@@ -207,7 +209,8 @@ export abstract class Module {
    * dtype; all problems are listed in one error. Strict by default.
    * @example model.loadStateDict(await load('model.safetensors'))
    */
-  loadStateDict(state: StateDict, { strict = true }: LoadStateDictOptions = {}): LoadStateDictResult {
+  loadStateDict(state: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    const { strict = true } = optionsOf('loadStateDict', options, ['strict']) as LoadStateDictOptions;
     if (state === null || typeof state !== 'object') throw new StateDictError(`loadStateDict: got ${show(state)}, expected an object of tensors by name`);
     const own = new Map([...this.namedParameters(), ...this.namedBuffers()]);
     const missingKeys = [...own.keys()].filter((k) => !(k in state));

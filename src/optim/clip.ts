@@ -1,5 +1,6 @@
 // Gradient clipping by total norm, queued on the stream without a wait (the scale factor stays a
 // tensor, as in PyTorch's clip_grad_norm_).
+import { optionsOf } from '../validate.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { ValueError } from '../errors.js';
 import { stack } from '../ops/methods.js';
@@ -11,7 +12,8 @@ import { checkIterable, checkNumber, show } from '../validate.js';
  * taken together (normType 2, or Infinity for the largest |gᵢ|). Returns ‖g‖ as a 0-d float64 tensor.
  * @example optim.clipGradNorm(model.parameters(), 1.0)
  */
-export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, { normType = 2 }: { normType?: number } = {}): Tensor | null {
+export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, options: { normType?: number } = {}): Tensor | null {
+  const { normType = 2 } = optionsOf('clipGradNorm', options, ['normType']) as { normType?: number };
   const list = isTensor(params) ? [params] : checkIterable('clipGradNorm', 'params', params, 'a tensor or an iterable of tensors, such as model.parameters()');
   checkNumber('clipGradNorm', 'maxNorm', maxNorm, { min: 0 });
   if (!(typeof normType === 'number' && normType > 0)) throw new ValueError(`clipGradNorm: got normType ${show(normType)}, expected a positive number or Infinity`);

@@ -10,6 +10,7 @@ import { launchMap } from '../ops/define.js';
 import { StateDictError } from '../nn/module.js';
 import { readSync } from '../read-sync.js';
 import { Tensor } from '../tensor.js';
+import { optionsOf } from '../validate.js';
 
 /** A hyper-parameter a group may hold: a number, a flag, or a pair (Adam's betas). */
 export type Hyper = number | boolean | readonly number[];
@@ -139,7 +140,8 @@ export abstract class Optimizer<O extends { lr: number } & Record<string, Hyper>
     target.storage.version += 1;
   }
 
-  zeroGrad({ setToNone = true }: ZeroGradOptions = {}): void {
+  zeroGrad(options: ZeroGradOptions = {}): void {
+    const { setToNone = true } = optionsOf('zeroGrad', options, ['setToNone']) as ZeroGradOptions;
     for (const group of this.paramGroups) {
       for (const p of group.params) {
         if (p.grad === null) continue;

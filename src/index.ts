@@ -41,6 +41,8 @@ export const autograd = { Function: AutogradFunction, FunctionCtx, grad, gradche
 export async function shutdown(): Promise<void> {
   stream.abandon(new DeviceError('shutdown: the device was shut down while this result was still being computed'));
   await closePool();
+  // No worker can write now: an in-place update caught in flight gets its old bits back.
+  stream.restoreAbandoned();
 }
 
 /** Static graphs, TensorFlow 1.x style (also importable as 'skein/graph'). */

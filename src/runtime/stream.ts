@@ -88,6 +88,36 @@ class Stream {
    */
   private pending: { error: Error; writes: readonly Storage[] }[] = [];
 
+  /**
+   * api: the old bits of in-place targets whose launch runs off the main thread (lane or pool).
+   * A fault mid-launch, or shutdown() while it is in flight, leaves tiles half-applied; the
+   * target then gets these bits back and stays readable (the failure is still reported by
+   * synchronize()). Costs one copy of the target per such launch (optimizer updates of large
+   * parameters): the price of "updated or unchanged, never half-written".
+   */
+  private backups = new Map<Launch, ArrayLike<number>[]>();
+  /** In-place launches shutdown() caught in flight: restored once the pool has stopped. */
+  private abandonedInPlace: Launch[] = [];
+
+  private backUp(launch: Launch): void {
+    if (launch.inPlace) this.backups.set(launch, launch.writes.map((s) => s.data.slice()));
+  }
+
+  /** Puts an in-place target's old bits back; false if there were none (a fresh output). */
+  private restore(launch: Launch): boolean {
+    const saved = this.backups.get(launch);
+    this.backups.delete(launch);
+    if (saved === undefined) return false;
+    launch.writes.forEach((s, i) => s.data.set(saved[i]));
+    return true;
+  }
+
+  /** After shutdown's pool teardown (no worker can still write): in-flight in-place targets get their old bits. */
+  restoreAbandoned(): void {
+    for (const launch of this.abandonedInPlace) this.restore(launch);
+    this.abandonedInPlace = [];
+  }
+
   private note(error: Error | null, writes: readonly Storage[]): void {
     if (error !== null && this.pending.length < 64) this.pending.push({ error, writes });
   }
@@ -167,7 +197,12 @@ class Stream {
       if (launch.inPlace) this.note(reason, launch.writes);
       else for (const s of launch.writes) s.error ??= reason;
     }
-    if (this.inflight !== null) {
+    if (this.inflight !== null && this.backups.has(this.inflight.launch)) {
+      // An in-place update in flight: its target gets its old bits back after the pool stops.
+      this.abandonedInPlace.push(this.inflight.launch);
+      this.note(reason, this.inflight.launch.writes);
+      this.inflight.finished = true;
+    } else if (this.inflight !== null) {
       for (const s of this.inflight.launch.writes) s.error ??= reason;
       // Its pool tasks still settle later (rejected by the pool's teardown); they must not report
       // that as a fresh failure to the next synchronize(), nor restart the pump.
@@ -216,11 +251,13 @@ class Stream {
     const fault = injectedFault ?? undefined;
     injectedFault = null;
     stats.laneLaunches += 1;
+    this.backUp(launch);
     try {
       runOnLane(launch.task, units, grain, fault, threads - 1, activeKernelConfig());
     } catch (err) {
       this.fail(launch, err);
     }
+    this.backups.delete(launch);
   }
 
   private dispatch(launch: Launch, units: number, unitCost: number): void {
@@ -237,6 +274,7 @@ class Stream {
     const tasks = Math.min(getNumThreads(), tiles);
     stats.poolLaunches += 1;
     stats.poolTasks += tasks;
+    this.backUp(launch);
     const entry: InFlight = { launch, job, finished: false };
     this.inflight = entry;
     const runs = Array.from({ length: tasks }, () => runOnPool(job));
@@ -245,6 +283,7 @@ class Stream {
       entry.finished = true;
       const failure = results.find((r) => r.status === 'rejected');
       if (failure !== undefined) this.fail(launch, (failure as PromiseRejectedResult).reason);
+      this.backups.delete(launch);
       if (this.inflight === entry) this.inflight = null;
       this.pump();
     });
@@ -252,7 +291,8 @@ class Stream {
 
   private fail(launch: Launch, err: unknown): void {
     const error = kernelError(launch, err);
-    for (const s of launch.writes) s.error = error;
+    // An in-place target with a backup keeps its old bits and stays readable; others are marked.
+    if (!this.restore(launch)) for (const s of launch.writes) s.error = error;
     this.note(error, launch.writes);
   }
 
@@ -300,6 +340,7 @@ class Stream {
         }
       }
       if (Atomics.load(control, FAILED) !== 0) this.fail(entry.launch, new Error(Atomics.load(control, FAILED) === EXITED ? 'a worker exited' : 'a worker threw'));
+      this.backups.delete(entry.launch);
       entry.finished = true;
       this.inflight = null;
     }

@@ -53,7 +53,7 @@ const AT_CALL: [string, () => unknown, ErrorClass, RegExp][] = [
   ['an expand to a negative size', () => ones([1]).expand([-3]), ShapeError, /^expand: cannot expand shape \[1\] to \[-3\]/],
   ['a float index', () => x().indexSelect(0, tensor([0])), DTypeError, /^indexSelect: got an index of dtype float32, expected int32/],
   ['a float condition', () => x().where(x(), 0), DTypeError, /^where: got a condition of dtype float32, expected bool/],
-  ['an unknown dtype', () => x().to('float16' as never), DTypeError, /^to: got dtype float16/],
+  ['an unknown dtype', () => x().to('float16' as never), DTypeError, /^to: got dtype "float16"/],
   ['backward from a non-scalar', () => x().requiresGrad_().mul(2).backward(), AutogradError, /^backward: got an output of shape \[2, 3\]/],
   ['zero threads', () => setNumThreads(0), ValueError, /^setNumThreads: got 0, expected an integer from 1 to \d+ \(4 × the \d+ cores/],
   ['a fractional thread count', () => setNumThreads(1.5), ValueError, /^setNumThreads: got 1\.5/],

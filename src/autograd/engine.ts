@@ -207,6 +207,11 @@ function accumulate(leaf: Tensor, g: Tensor | null, owned: WeakSet<Tensor>, crea
   if (g.shape.length !== leaf.shape.length || g.shape.some((d, i) => d !== leaf.shape[i])) {
     throw new ShapeError(`backward: got a gradient of shape ${fmtShape(g.shape)} for a leaf of shape ${fmtShape(leaf.shape)}; expected equal shapes`);
   }
+  const held = leaf.grad as unknown;
+  if (held !== null && !isTensorLike(held)) {
+    throw new ValueError(`backward: a leaf of shape ${fmtShape(leaf.shape)} has .grad ${typeof held === 'object' ? 'an object' : String(held)}, expected a tensor or null to accumulate into`);
+  }
+  if (held === undefined) leaf.grad = null;
   if (leaf.grad === null) leaf.grad = owned.has(g) && g.isContiguous() && g.storage !== leaf.storage ? g : g.clone();
   else if (createGraph || leaf.grad.requiresGrad) leaf.grad = leaf.grad.add(g);
   else leaf.grad.add_(g);

@@ -317,3 +317,19 @@ describe('5. messages name what the user called, with what they passed', () => {
     await check(r);
   });
 });
+
+describe('1b. a .grad that is not a tensor', () => {
+  it('is refused by backward before anything is accumulated', async () => {
+    const w = tensor([1, 2], { requiresGrad: true });
+    (w as { grad: unknown }).grad = 5;
+    let caught: unknown = null;
+    try {
+      w.mul(2).sum().backward();
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ValueError);
+    expect((caught as Error).message).toMatch(/^backward: a leaf of shape \[2\] has \.grad 5, expected a tensor or null/);
+    expect(await w.toArray()).toEqual([1, 2]);
+  });
+});

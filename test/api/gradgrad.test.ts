@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { autograd, gradgradcheck, OPS, tensor, type OpName, type Tensor } from '../../src/index.js';
 import { outDtypeOf, type Sample } from '../support/cases.js';
 import { isFloatSpec, layoutOf, makeBase } from '../support/inputs.js';
+import { COMPOSITE_CASES } from '../support/composite-cases.js';
 import { OP_CASES } from '../support/op-cases.js';
 
 /** Central differences of a first derivative: each is itself a formula, so errors compound a little. */
@@ -109,5 +110,15 @@ describe('higher-order gradients, worked by hand', () => {
     expect(await gh.toArray()).toEqual([4, 0, 12]); // 2h·v
     expect(await gx.toArray()).toEqual([8, 0, 24]); // 2h·v·2
     expect(() => autograd.grad(y, [x])).toThrow(/^grad: got an output of shape \[3\]; grad can be implicitly created only for scalar outputs/);
+  });
+});
+
+describe.each(Object.entries(COMPOSITE_CASES))('the composite %s', (name, samples) => {
+  it.each(samples.filter(checkable).map((s) => [s.name, s] as const))('has second derivatives that match central differences on %s', async (sampleName, s) => {
+    const leaves = s.inputs.map((spec, k) => {
+      const t = makeBase(spec, 'float64', seedOf(`gradgrad/${name}/${sampleName}`, k));
+      return isFloatSpec(spec) ? t.requiresGrad_() : t;
+    });
+    await gradgradcheck((...xs) => s.run(xs.map((t, k) => layoutOf(s.inputs[k]).view(t))), leaves, { ...GRADGRAD, ...s.gradcheck });
   });
 });

@@ -1,6 +1,7 @@
 // The four dtypes, their typed arrays, and the promotion rule binary ops use.
 import { DTypeError } from './errors.js';
 import type { DataArray } from './kernels/types.js';
+import { show } from './validate.js';
 
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
@@ -20,7 +21,7 @@ export function isFloat(dtype: DType): boolean {
 
 export function checkDType(dtype: unknown, op: string): DType {
   if (typeof dtype !== 'string' || !(DTYPES as readonly string[]).includes(dtype)) {
-    throw new DTypeError(`${op}: got dtype ${String(dtype)}, expected one of ${DTYPES.join(', ')}`);
+    throw new DTypeError(`${op}: got dtype ${show(dtype)}, expected one of ${DTYPES.join(', ')}`);
   }
   return dtype as DType;
 }

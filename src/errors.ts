@@ -25,5 +25,16 @@ export class DistributedError extends SkeinError {}
 
 /** `[2, 3]` for messages. */
 export function fmtShape(shape: readonly (number | null)[]): string {
-  return `[${shape.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
+  if (!Array.isArray(shape)) return dimText(shape);
+  return `[${shape.map(dimText).join(', ')}]`;
+}
+
+/** One size as the user wrote it: a string stays quoted, anything odd is named, nothing throws. */
+function dimText(d: unknown): string {
+  if (d === null) return '?';
+  if (typeof d === 'number') return String(d);
+  if (typeof d === 'string') return JSON.stringify(d);
+  if (typeof d === 'bigint') return `${d}n`;
+  if (typeof d === 'object') return Array.isArray(d) ? 'an array' : 'an object';
+  return typeof d === 'function' ? 'a function' : String(d);
 }

@@ -1,6 +1,7 @@
 // Shape arithmetic shared by eager tensors and graph nodes. A dim is null only in graph mode
 // (an unknown batch size); eager shapes are all numbers.
 import { fmtShape, IndexError, ShapeError } from './errors.js';
+import { checkShape, show } from './validate.js';
 
 export type Dim = number | null;
 export type Shape = readonly number[];
@@ -59,7 +60,7 @@ export function broadcastShapes(op: string, shapes: readonly (readonly Dim[])[])
 /** A dim index in [-rank, rank) made non-negative. */
 export function normalizeDim(op: string, dim: number, rank: number): number {
   if (!Number.isInteger(dim) || dim < -Math.max(rank, 1) || dim >= Math.max(rank, 1)) {
-    throw new IndexError(`${op}: got dim ${dim}, expected an integer in [${-Math.max(rank, 1)}, ${Math.max(rank, 1) - 1}] for a tensor of rank ${rank}`);
+    throw new IndexError(`${op}: got dim ${show(dim)}, expected an integer in [${-Math.max(rank, 1)}, ${Math.max(rank, 1) - 1}] for a tensor of rank ${rank}`);
   }
   return dim < 0 ? dim + Math.max(rank, 1) : dim;
 }
@@ -67,7 +68,7 @@ export function normalizeDim(op: string, dim: number, rank: number): number {
 /** Sorted unique dims; undefined means all of them. */
 export function normalizeDims(op: string, dims: number | readonly number[] | undefined, rank: number): number[] {
   if (dims === undefined) return Array.from({ length: rank }, (_, i) => i);
-  if (typeof dims !== 'number' && !Array.isArray(dims)) throw new IndexError(`${op}: got dims ${String(dims)}, expected a dim, an array of dims, or nothing`);
+  if (typeof dims !== 'number' && !Array.isArray(dims)) throw new IndexError(`${op}: got dims ${show(dims)}, expected a dim, an array of dims, or nothing`);
   const list = typeof dims === 'number' ? [dims] : dims;
   const out = [...new Set(list.map((d) => normalizeDim(op, d, rank)))].sort((x, y) => x - y);
   if (out.length !== list.length) throw new IndexError(`${op}: dims ${JSON.stringify(list)} repeat a dim; expected each dim once`);
@@ -75,12 +76,7 @@ export function normalizeDims(op: string, dims: number | readonly number[] | und
 }
 
 export function checkSize(op: string, shape: readonly unknown[]): number[] {
-  for (const d of shape) {
-    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
-      throw new ShapeError(`${op}: got size ${fmtShape(shape as Dim[])}, expected non-negative integers`);
-    }
-  }
-  return shape as number[];
+  return checkShape(op, shape);
 }
 
 /** Visits the storage offset of every element of a strided view, in row-major order. */

@@ -5,19 +5,22 @@ import { runBackward, edgeOf, type BackwardOptions } from './autograd/engine.js'
 import { isGradEnabled, noGrad } from './autograd/grad-mode.js';
 import { registerPostAccumulateGradHook, type PostAccumulateGradHook, type RemovableHandle } from './autograd/hooks.js';
 import { AccumulateGrad, OpNode, type Node } from './autograd/node.js';
-import { isFloat, promote, type DType } from './dtype.js';
+import { ARRAY_OF, checkDType, isFloat, promote, type DType } from './dtype.js';
 import { AutogradError, DTypeError, fmtShape, ShapeError, ValueError } from './errors.js';
 import type { DataArray } from './kernels/types.js';
 import type { Buf, OpDef } from './ops/define.js';
-import { TensorOps, type ClampOptions } from './ops/methods.js';
+import { clampBounds, TensorOps, type ClampOptions } from './ops/methods.js';
 import { OPS } from './ops/table.js';
 import { viewStrides } from './ops/views.js';
 import * as masked from './ops/masked.js';
 import { stream } from './runtime/stream.js';
 import { contiguousStrides, forEachOffset, isContiguous, numel, sameShape, type Dim } from './shape.js';
+import { formatValues } from './print.js';
 import { Storage, trackTensor } from './storage.js';
+import { checkAllocation, currentOp, show, userOp } from './validate.js';
 
 const SCALAR_CACHE_LIMIT = 4096;
+let nextHookId = 0;
 const scalars = new Map<string, Tensor>();
 
 export class Tensor extends TensorOps<Tensor> implements Buf {
@@ -47,8 +50,19 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
    * A fresh contiguous tensor, zeroed. Op outputs pass `zeroed = false`: their kernels write every
    * element, and a recycled buffer then skips the memset.
    */
-  static empty(shape: readonly number[], dtype: DType, zeroed = true): Tensor {
-    return new Tensor(new Storage(dtype, numel(shape), zeroed), shape);
+  static empty(shape: readonly number[], dtype: DType, zeroed = true, op = 'empty'): Tensor {
+    if (ARRAY_OF[dtype] === undefined) checkDType(dtype, currentOp(op));
+    const n = numel(shape);
+    checkAllocation(currentOp(op), shape, n, ARRAY_OF[dtype].BYTES_PER_ELEMENT);
+    let storage: Storage;
+    try {
+      storage = new Storage(dtype, n, zeroed);
+    } catch (err) {
+      // The typed array could not be had (the machine is out of memory): say what and for whom.
+      if (!(err instanceof RangeError)) throw err;
+      throw new ValueError(`${currentOp(op)}: could not allocate ${n * ARRAY_OF[dtype].BYTES_PER_ELEMENT} bytes for a tensor of shape ${fmtShape(shape)} (${err.message})`, { cause: err });
+    }
+    return new Tensor(storage, shape);
   }
 
   get dtype(): DType {
@@ -88,6 +102,27 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
   /** Calls hook(this) each time backward has accumulated into this leaf's .grad. */
   registerPostAccumulateGradHook(hook: PostAccumulateGradHook): RemovableHandle { return registerPostAccumulateGradHook(this, hook); }
 
+  /**
+   * hook(grad) runs each time backward computes this tensor's gradient; returning a tensor (of
+   * the same shape) replaces the gradient. remove() unregisters it.
+   * @example const h = w.registerHook((g) => g.clamp({ min: -1, max: 1 })); … h.remove()
+   */
+  registerHook(hook: (grad: Tensor) => Tensor | void): { remove(): void } {
+    if (typeof hook !== 'function') throw new ValueError(`registerHook: got ${show(hook)}, expected a function of the gradient`);
+    if (!this.requiresGrad) throw new AutogradError("registerHook: cannot register a hook on a tensor that doesn't require gradient; expected requiresGrad or the result of ops on one");
+    const node: Node = this.gradFn ?? this.accumulator();
+    node.hooks ??= new Map();
+    let list = node.hooks.get(this.outputIndex);
+    if (list === undefined) {
+      list = new Map();
+      node.hooks.set(this.outputIndex, list);
+    }
+    const id = nextHookId++;
+    list.set(id, hook);
+    const hooks = list;
+    return { remove: () => void hooks.delete(id) };
+  }
+
   /** The same storage, cut from the graph. */
   detach(): Tensor {
     return new Tensor(this.storage, this.shape, this.strides, this.offset);
@@ -110,7 +145,7 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
       const layout = op.view(inputs[0], attrs);
       out = new Tensor(inputs[0].storage, layout.shape, layout.strides, layout.offset);
     } else {
-      out = Tensor.empty(meta.shape as number[], meta.dtype, false);
+      out = Tensor.empty(meta.shape as number[], meta.dtype, false, op.name);
       op.forward?.(out, inputs, attrs, false);
     }
     if (isGradEnabled() && isFloat(out.dtype) && inputs.some((x) => x.requiresGrad)) record(op, inputs, attrs, out);
@@ -152,16 +187,15 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
   sub_(other: Tensor | number): this { return this.writeInPlace(OPS.sub, [this, other]); }
   mul_(other: Tensor | number): this { return this.writeInPlace(OPS.mul, [this, other]); }
   div_(other: Tensor | number): this { return this.writeInPlace(OPS.div, [this, other]); }
-  clamp_(options: ClampOptions): this {
-    const { min = -Infinity, max = Infinity } = options ?? {};
-    return this.writeInPlace(OPS.clamp, [this], { min, max });
+  clamp_(min?: number | ClampOptions | null, max?: number | null): this {
+    return this.writeInPlace(OPS.clamp, [this], clampBounds('clamp_', min, max), 'clamp_');
   }
   relu_(): this { return this.writeInPlace(OPS.relu, [this]); }
   /** value where mask is true: the tutorial's grad_input[input < 0] = 0. */
-  maskedFill_(mask: Tensor, value: number): this { return this.writeInPlace(OPS.where, [mask, value, this]); }
+  maskedFill_(mask: Tensor, value: number): this { return this.writeInPlace(OPS.where, [mask, value, this], {}, 'maskedFill_'); }
   fill_(value: number): this {
-    if (typeof value !== 'number') throw new ValueError(`fill_: got ${typeof value}, expected a number`);
-    return this.writeInPlace(OPS.fullLike, [this], { value });
+    if (typeof value !== 'number') throw new ValueError(`fill_: got ${show(value)}, expected a number`);
+    return this.writeInPlace(OPS.fullLike, [this], { value }, 'fill_');
   }
   zero_(): this { return this.fill_(0); }
   /** The elements where mask is true, 1-D; waits for the mask's values (its size depends on them). */
@@ -170,10 +204,14 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
   booleanMask(mask: Tensor): Promise<Tensor> { return masked.booleanMask(this, mask); }
   nonzero(): Promise<Tensor> { return masked.nonzero(this); }
   /** Copies src (broadcast, cast to this dtype) into this tensor; the old values get no gradient. */
-  copy_(src: Tensor | number): this { return this.writeInPlace(OPS.cast, [src], { dtype: this.dtype }); }
+  copy_(src: Tensor | number): this { return this.writeInPlace(OPS.cast, [src], { dtype: this.dtype }, 'copy_'); }
 
-  private writeInPlace(op: OpDef<any>, args: (Tensor | number)[], attrs: object = {}): this {
-    const name = `${op.name}_`;
+  /** name: the method the user called (copy_, not cast_), for errors. */
+  private writeInPlace(op: OpDef<any>, args: (Tensor | number)[], attrs: object = {}, name = `${op.name}_`): this {
+    return userOp(name, () => this.writeInPlaceAs(name, op, args, attrs));
+  }
+
+  private writeInPlaceAs(name: string, op: OpDef<any>, args: (Tensor | number)[], attrs: object): this {
     // An expanded dim (stride 0) maps many elements to one memory cell: the write would land
     // once per element, in turn (x = [1] expanded to 3, add_([1, 2, 3]) gave [7, 7, 7]).
     if (this.shape.some((d, i) => d > 1 && this.strides[i] === 0)) {
@@ -185,6 +223,7 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
       if (!fits) throw new ShapeError(`${name}: got an operand of shape ${fmtShape(x.shape)} for a tensor of shape ${fmtShape(this.shape)}; expected it to broadcast to the tensor's shape`);
     }
     const expanded = inputs.map((x) => (sameShape(x.shape, this.shape) ? x : noGrad(() => x.expand(this.shape))));
+    for (const x of expanded) checkNoPartialOverlap(name, this, x);
     const meta = op.shape(expanded, attrs);
     if (promote(meta.dtype, this.dtype) !== this.dtype) {
       throw new DTypeError(`${name}: the result has dtype ${meta.dtype}, which cannot be stored in a tensor of dtype ${this.dtype}; expected a result of dtype ${this.dtype}`);
@@ -242,16 +281,53 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
 
   override toString(): string {
     const head = `Tensor(shape=${fmtShape(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''}${this.gradFn ? `, gradFn=${this.gradFn.name}` : ''}`;
-    if (!stream.isIdle()) return `${head}, values pending)`;
+    // The values are always shown: the stream is drained first (printing is for people, and must
+    // not depend on whether a kernel happened to run inline or is still on the pool).
+    stream.flushSync();
     if (this.storage.error !== null) return `${head}, failed: ${this.storage.error.message})`;
-    const values = new Array<number>(this.numel());
-    let i = 0;
-    forEachOffset(this.shape, this.strides, this.offset, (o) => (values[i++] = this.storage.data[o]));
-    return `${head}, values=${formatNested(nest(values, this.shape, this.dtype))})`;
+    const values = formatValues({ shape: this.shape, strides: this.strides, offset: this.offset, data: this.storage.data, bool: this.dtype === 'bool', float: isFloat(this.dtype) });
+    return `${head}, values=${values})`;
   }
 
   [inspect.custom](): string {
     return this.toString();
+  }
+}
+
+/**
+ * An in-place kernel reads and writes one element at a time: an input laid over the target's
+ * memory in another layout (x.add_(x.t()), a shifted copy_) would read values already
+ * overwritten. PyTorch raises for these; so does Skein. The same layout (x.add_(x)) is fine.
+ */
+function checkNoPartialOverlap(name: string, target: Tensor, x: Tensor): void {
+  if (x.storage !== target.storage) return;
+  if (x.offset === target.offset && x.strides.every((s, i) => s === target.strides[i] || target.shape[i] === 1)) return;
+  const range = (t: Tensor) => {
+    let lo = t.offset;
+    let hi = t.offset;
+    t.shape.forEach((d, i) => {
+      if (d === 0) return;
+      const span = (d - 1) * t.strides[i];
+      if (span < 0) lo += span;
+      else hi += span;
+    });
+    return [lo, hi];
+  };
+  if (target.numel() === 0 || x.numel() === 0) return;
+  const [tlo, thi] = range(target);
+  const [xlo, xhi] = range(x);
+  if (xhi < tlo || xlo > thi) return;
+  const written = new Uint8Array(thi - tlo + 1);
+  forEachOffset(target.shape, target.strides, target.offset, (o) => (written[o - tlo] = 1));
+  let hit = false;
+  forEachOffset(x.shape, x.strides, x.offset, (o) => {
+    if (o >= tlo && o <= thi && written[o - tlo] === 1) hit = true;
+  });
+  if (hit) {
+    throw new ValueError(
+      `${name}: some elements of an input (shape ${fmtShape(x.shape)}, strides [${x.strides.join(', ')}], offset ${x.offset}) and the written-to tensor ` +
+        `(shape ${fmtShape(target.shape)}, strides [${target.strides.join(', ')}], offset ${target.offset}) refer to the same memory in another layout; expected clone() of the input first`,
+    );
   }
 }
 
@@ -278,10 +354,6 @@ function record(op: OpDef<any>, inputs: Tensor[], attrs: object, out: Tensor): v
 }
 
 
-/** Like JSON, but NaN and ±Infinity print as themselves (JSON.stringify turns them into null). */
-function formatNested(x: unknown): string {
-  return Array.isArray(x) ? `[${x.map(formatNested).join(',')}]` : String(x);
-}
 
 function nest(values: ArrayLike<number>, shape: readonly number[], dtype: DType): unknown {
   const cast = dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;

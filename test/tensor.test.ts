@@ -282,14 +282,14 @@ describe('toString', () => {
     expect(String(x)).toContain('values=[true,false]');
   });
 
-  it('says the values are pending while a large op still runs on the pool', async () => {
+  it('prints the values (summarised) even while a large op still runs on the pool', async () => {
     setNumThreads(2);
     const a = ones([384, 384]);
     const c = a.matmul(a);
     const text = String(c);
-    expect(text).toMatch(/^Tensor\(shape=\[384, 384\], dtype=float32, values pending\)$/);
+    expect(text).toBe('Tensor(shape=[384, 384], dtype=float32, values=[[384,384,384,...,384,384,384],[384,384,384,...,384,384,384],[384,384,384,...,384,384,384],...,[384,384,384,...,384,384,384],[384,384,384,...,384,384,384],[384,384,384,...,384,384,384]])');
     await synchronize();
-    expect(String(c)).toContain('values=[[384,384');
+    expect(String(c)).toBe(text);
   });
 });
 
@@ -304,7 +304,7 @@ describe('errors', () => {
     ['a negative linspace count', () => linspace(0, 1, -1), ValueError, /^linspace: got steps -1, expected a non-negative integer/],
     ['a negative seed', () => manualSeed(-1), ValueError, /^manualSeed: got -1, expected a non-negative safe integer/],
     ['an int32 randn', () => randn([2], { dtype: 'int32' }), ValueError, /^randn: got dtype int32, expected float32 or float64/],
-    ['an unknown dtype', () => tensor([1]).to('float16' as never), DTypeError, /^to: got dtype float16, expected one of float32, float64, int32, bool/],
+    ['an unknown dtype', () => tensor([1]).to('float16' as never), DTypeError, /^to: got dtype "float16", expected one of float32, float64, int32, bool/],
     ['shapes that do not broadcast', () => x23().add(tensor([1, 2])), ShapeError, /^add: shapes \[2, 3\] and \[2\] do not broadcast \(dim -1 is 3 vs 2; expected equal sizes or 1\)/],
     ['a number-free non-tensor operand', () => x23().mul('2' as never), ValueError, /^mul: got string, expected a tensor of the same kind or a number/],
     ['matmul inner dims that differ', () => x23().matmul(x23()), ShapeError, /^matmul: got shapes \[2, 3\] and \[2, 3\], expected a's last dim \(3\) to equal b's second-to-last \(2\)/],
@@ -328,7 +328,7 @@ describe('errors', () => {
     ['item() of several elements', () => x23().item(), ValueError, /^item: got a tensor of shape \[2, 3\], expected exactly one element/],
     ['requiresGrad on an int32 tensor', () => tensor([1], { dtype: 'int32', requiresGrad: true }), DTypeError, /^requiresGrad: got a tensor of dtype int32; only float32 and float64 tensors can require gradients/],
     ['backward from a non-scalar', () => tensor([1, 2], { requiresGrad: true }).mul(2).backward(), AutogradError, /^backward: got an output of shape \[2\]; .*expected a gradient argument of that shape/],
-    ['zero threads', () => setNumThreads(0), ValueError, /^setNumThreads: got 0, expected an integer from 1 to 1024/],
+    ['zero threads', () => setNumThreads(0), ValueError, /^setNumThreads: got 0, expected an integer from 1 to \d+ \(4 × the \d+ cores/],
   ] as const)('%s is a SkeinError naming the op, what it got and what it expected', async (_, call, type, message) => {
     let error: unknown;
     try {

@@ -15,6 +15,8 @@ export abstract class Node {
   /** Outputs whose .grad the user asked to keep (retainGrad). */
   retained: (Tensor | null)[] = [];
   released = false;
+  /** Tensor.registerHook hooks, by output index (null until the first). */
+  hooks: Map<number, Map<number, (g: Tensor) => Tensor | void>> | null = null;
 
   abstract readonly name: string;
   abstract readonly outputs: number;

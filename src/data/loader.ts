@@ -6,6 +6,8 @@ import { fmtShape, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import type { Sampler } from './distributed-sampler.js';
 import { randperm } from './randperm.js';
+import { show } from '../validate.js';
+import { optionsOf } from '../validate.js';
 
 export interface DataLoaderOptions {
   batchSize?: number;
@@ -39,8 +41,9 @@ export class DataLoader<T extends Tensor[] = Tensor[]> implements AsyncIterable<
 
   constructor(
     readonly tensors: T,
-    { batchSize = 1, shuffle = false, dropLast = false, seed, sampler }: DataLoaderOptions = {},
+    options: DataLoaderOptions = {},
   ) {
+    const { batchSize = 1, shuffle = false, dropLast = false, seed, sampler } = optionsOf('DataLoader', options, ['batchSize', 'shuffle', 'dropLast', 'seed', 'sampler']) as DataLoaderOptions;
     if (!Array.isArray(tensors) || tensors.length === 0 || !tensors.every((t) => t instanceof Tensor)) {
       throw new ValueError('DataLoader: got no tensors, expected a non-empty array of tensors');
     }
@@ -48,8 +51,8 @@ export class DataLoader<T extends Tensor[] = Tensor[]> implements AsyncIterable<
     if (tensors.some((t) => t.ndim === 0 || t.shape[0] !== n)) {
       throw new ShapeError(`DataLoader: got shapes ${tensors.map((t) => fmtShape(t.shape)).join(', ')}, expected the same first dim (one row per sample)`);
     }
-    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new ValueError(`DataLoader: got batchSize ${String(batchSize)}, expected a positive integer`);
-    if (seed !== undefined && (!Number.isSafeInteger(seed) || seed < 0)) throw new ValueError(`DataLoader: got seed ${String(seed)}, expected a non-negative safe integer`);
+    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new ValueError(`DataLoader: got batchSize ${show(batchSize)}, expected a positive integer`);
+    if (seed !== undefined && (!Number.isSafeInteger(seed) || seed < 0)) throw new ValueError(`DataLoader: got seed ${show(seed)}, expected a non-negative safe integer`);
     if (sampler !== undefined && (typeof sampler?.indices !== 'function' || !Number.isInteger(sampler.length))) {
       throw new ValueError('DataLoader: got a sampler without indices() and length, expected a Sampler such as data.DistributedSampler');
     }

@@ -1,8 +1,10 @@
 // Seeded permutations for shuffling, computed on the host from the same counter-based generator
 // (Philox) as Skein's random tensors: permutation k of a seed is a pure function of (seed, k).
+import { optionsOf } from '../validate.js';
 import { ValueError } from '../errors.js';
 import { philox } from '../kernels/random.js';
 import { Tensor } from '../tensor.js';
+import { show } from '../validate.js';
 
 const TWO_32 = 4294967296;
 const TWO_53 = 9007199254740992;
@@ -18,10 +20,11 @@ export interface RandpermOptions {
  * j ∈ [0, i] from Philox(key = seed, counter = (i, stream)).
  * @example randperm(5, { seed: 0 })
  */
-export function randperm(n: number, { seed = 0, stream = 0 }: RandpermOptions = {}): Tensor {
-  if (!Number.isSafeInteger(n) || n < 0 || n >= 2 ** 31) throw new ValueError(`randperm: got n ${String(n)}, expected an integer in [0, 2³¹)`);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new ValueError(`randperm: got seed ${String(seed)}, expected a non-negative safe integer`);
-  if (!Number.isSafeInteger(stream) || stream < 0 || stream >= TWO_32) throw new ValueError(`randperm: got stream ${String(stream)}, expected an integer in [0, 2³²)`);
+export function randperm(n: number, options: RandpermOptions = {}): Tensor {
+  const { seed = 0, stream = 0 } = optionsOf('randperm', options, ['seed', 'stream']) as RandpermOptions;
+  if (!Number.isSafeInteger(n) || n < 0 || n >= 2 ** 31) throw new ValueError(`randperm: got n ${show(n)}, expected an integer in [0, 2³¹)`);
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new ValueError(`randperm: got seed ${show(seed)}, expected a non-negative safe integer`);
+  if (!Number.isSafeInteger(stream) || stream < 0 || stream >= TWO_32) throw new ValueError(`randperm: got stream ${show(stream)}, expected an integer in [0, 2³²)`);
   const t = Tensor.empty([n], 'int32');
   const out = t.storage.data as Int32Array;
   for (let i = 0; i < n; i++) out[i] = i;

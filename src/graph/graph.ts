@@ -3,9 +3,10 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { tensor } from '../creation.js';
 import { checkDType, type DType } from '../dtype.js';
-import { ValueError } from '../errors.js';
-import { checkSize, type Dim } from '../shape.js';
+import { ShapeError, ValueError } from '../errors.js';
+import type { Dim } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { checkOptions, checkShape, show } from '../validate.js';
 import { GraphMismatchError } from './errors.js';
 import { checkAssignable, SymbolicTensor, Variable } from './node.js';
 import { cond, scan, whileLoop, type ScanOptions, type WhileOptions } from './control.js';
@@ -61,7 +62,10 @@ export class Graph {
    */
   placeholder(dtype: DType, shape: readonly Dim[], name?: string): SymbolicTensor {
     checkDType(dtype, 'placeholder');
-    checkSize('placeholder', shape.filter((d) => d !== null));
+    if (!Array.isArray(shape)) throw new ShapeError(`placeholder: got shape ${show(shape)}, expected an array of sizes (null for a size known at run time)`);
+    if (shape.some((d) => d !== null && !(typeof d === 'number' && Number.isSafeInteger(d) && d >= 0))) {
+      throw new ShapeError(`placeholder: got shape ${show(shape)}, expected non-negative integers or null`);
+    }
     return this.add(new SymbolicTensor(this, { kind: 'placeholder', shape, dtype, name }));
   }
 
@@ -70,6 +74,7 @@ export class Graph {
    * @example const lr = g.constant(1e-6)
    */
   constant(value: Exclude<Value, SymbolicTensor>, options: { dtype?: DType; name?: string } = {}): SymbolicTensor {
+    checkOptions('constant', options, ['dtype', 'name']);
     const t = toEager('constant', value, options.dtype);
     return this.add(new SymbolicTensor(this, { kind: 'constant', attrs: { value: t }, shape: t.shape, dtype: t.dtype, name: options.name }));
   }
@@ -86,7 +91,7 @@ export class Graph {
   }
 
   zeros(shape: readonly number[], dtype: DType = 'float32'): SymbolicTensor {
-    return this.constant(noGrad(() => Tensor.empty(checkSize('zeros', [...shape]), checkDType(dtype, 'zeros'), true)));
+    return this.constant(noGrad(() => Tensor.empty(checkShape('zeros', shape), checkDType(dtype, 'zeros'), true)));
   }
 
   ones(shape: readonly number[], dtype: DType = 'float32'): SymbolicTensor {
@@ -105,8 +110,8 @@ export class Graph {
 
   private random(distribution: 'normal' | 'uniform', shape: readonly number[], { dtype = 'float32', mean = 0, stddev = 1 }: RandomOptions): SymbolicTensor {
     const op = distribution === 'normal' ? 'randomNormal' : 'randomUniform';
-    checkSize(op, [...shape]);
-    if (dtype !== 'float32' && dtype !== 'float64') throw new ValueError(`${op}: got dtype ${String(dtype)}, expected float32 or float64`);
+    checkShape(op, shape);
+    if (dtype !== 'float32' && dtype !== 'float64') throw new ValueError(`${op}: got dtype ${show(dtype)}, expected float32 or float64`);
     let out = this.add(new SymbolicTensor(this, { kind: 'random', attrs: { distribution }, shape, dtype }));
     if (stddev !== 1) out = out.mul(stddev);
     if (mean !== 0) out = out.add(mean);
@@ -119,6 +124,7 @@ export class Graph {
    * @example const w1 = g.variable(g.randomNormal([1000, 100]))
    */
   variable(initial: Value | (() => Value), options: VariableOptions = {}): Variable {
+    checkOptions('variable', options, ['dtype', 'trainable', 'name']);
     const given = typeof initial === 'function' ? initial() : initial;
     const init = given instanceof SymbolicTensor ? given : this.constant(given, { dtype: options.dtype });
     this.check('variable', init);

@@ -4,10 +4,11 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { tensor } from '../creation.js';
 import { dtypeOfArray, type DType } from '../dtype.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
-import { runtimeStats, synchronize } from '../runtime/stream.js';
+import { runtimeStats, stream, synchronize } from '../runtime/stream.js';
 import { Storage } from '../storage.js';
 import { contiguousStrides, numel } from '../shape.js';
 import type { Module, StateDict } from '../nn/module.js';
+import { show } from '../validate.js';
 import { Tensor } from '../tensor.js';
 import { compile, type FeedSpec } from './compile.js';
 import { ClosedSessionError, GraphMismatchError, UninitializedVariableError } from './errors.js';
@@ -63,7 +64,12 @@ export class Session {
     for (const v of plan.writes) if (!this.values.has(v)) this.values.set(v, new Storage(v.dtype, numel(v.shape)));
     const before = runtimeStats();
     const bufs = await execute(plan, { feeds: plan.feeds.map((n) => bound.get(n) as Tensor), variable: (v) => this.values.get(v) as Storage });
-    await synchronize();
+    // Only failures of this run's own writes (its outputs and variables): an unrelated eager op
+    // that failed unread is not this run's error.
+    const owned = new Set<Storage>([...bufs.flatMap((b) => (b === null ? [] : [b.storage])), ...plan.writes.map((v) => this.values.get(v) as Storage)]);
+    await stream.synchronize(owned);
+    const failed = bufs.find((b) => b !== null && b.storage.error !== null);
+    if (failed) throw stream.reported(failed.storage.error as Error);
     const after = runtimeStats();
     plan.lastRun = { inlineLaunches: after.inlineLaunches - before.inlineLaunches, poolLaunches: after.poolLaunches - before.poolLaunches, poolTasks: after.poolTasks - before.poolTasks };
     return rebuild(bufs.map((b) => (b === null ? null : new Tensor(b.storage, b.shape, b.strides, b.offset)))) as Fetched<F>;
@@ -171,6 +177,7 @@ export class Session {
     if (entries === null) throw new ValueError('Session.run: got feeds that are neither a Map nor an array of [node, value] pairs');
     const out = new Map<SymbolicTensor, Tensor>();
     for (const entry of entries) {
+      if (!Array.isArray(entry) || entry.length !== 2) throw new ValueError(`Session.run: got feed ${show(entry)}, expected a [placeholder, value] pair`);
       const [node, value] = entry as [unknown, FeedValue];
       if (!(node instanceof SymbolicTensor)) throw new ValueError(`Session.run: got a feed key that is not a node (${typeof node}), expected [placeholder, value] pairs`);
       if (node.graph !== this.graph) throw new GraphMismatchError(`Session.run: feed ${node.name} belongs to another graph; expected nodes of the session's graph`);

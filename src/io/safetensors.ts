@@ -8,10 +8,13 @@
 // prebuilt binaries target).
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { ARRAY_OF, type DType } from '../dtype.js';
 import { SkeinError, ValueError } from '../errors.js';
 import { numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { show } from '../validate.js';
+import { optionsOf } from '../validate.js';
 
 /** A file that is not a well-formed safetensors file, or holds what Skein cannot represent. */
 export class CheckpointError extends SkeinError {}
@@ -28,7 +31,7 @@ export interface SaveOptions {
 
 /** The file's bytes: header padded with spaces to 8 bytes, so each tensor's data starts aligned. */
 export async function encode(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Promise<Uint8Array> {
-  if (tensors === null || typeof tensors !== 'object') throw new ValueError(`save: got ${String(tensors)}, expected an object of tensors by name`);
+  if (tensors === null || typeof tensors !== 'object') throw new ValueError(`save: got ${show(tensors)}, expected an object of tensors by name`);
   const header: Record<string, unknown> = {};
   if (metadata !== undefined) {
     for (const [k, v] of Object.entries(metadata)) if (typeof v !== 'string') throw new ValueError(`save: metadata ${JSON.stringify(k)} is ${typeof v}, expected a string`);
@@ -41,7 +44,7 @@ export async function encode(tensors: Record<string, Tensor>, metadata?: Record<
     if (name === '__metadata__') throw new ValueError('save: the name __metadata__ is reserved by the format; expected another name');
     const values = await t.data();
     const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-    header[name] = { dtype: CODE[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
+    setOwn(header, name, { dtype: CODE[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes.length] });
     parts.push(bytes);
     offset += bytes.length;
   }
@@ -106,7 +109,7 @@ export function decode(bytes: Uint8Array, where = 'safetensors data'): Decoded {
     const t = Tensor.empty(shape, dtype);
     new Uint8Array(t.storage.data.buffer, t.storage.data.byteOffset, size).set(bytes.subarray(headerEnd + begin, headerEnd + end));
     if (dtype === 'bool' && t.storage.data.some((v) => v > 1)) throw fail(`tensor ${JSON.stringify(name)} is BOOL but holds bytes other than 0 and 1`);
-    tensors[name] = t;
+    setOwn(tensors, name, t);
     spans.push([begin, end, name]);
   }
   // The format asks that the tensors tile the data exactly.
@@ -126,7 +129,9 @@ export function decode(bytes: Uint8Array, where = 'safetensors data'): Decoded {
  * Waits for the tensors' values.
  * @example await save(model.stateDict(), 'model.safetensors')
  */
-export async function save(tensors: Record<string, Tensor>, path: string, { metadata }: SaveOptions = {}): Promise<void> {
+export async function save(tensors: Record<string, Tensor>, path: string, options: SaveOptions = {}): Promise<void> {
+  const { metadata } = optionsOf('save', options, ['metadata']) as SaveOptions;
+  if (typeof path !== 'string' || path === '') throw new ValueError(`save: got path ${show(path)}, expected a file path string`);
   const bytes = await encode(tensors, metadata);
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
@@ -140,8 +145,17 @@ export async function save(tensors: Record<string, Tensor>, path: string, { meta
     await rename(temp, path);
   } catch (err) {
     await unlink(temp).catch(() => {});
-    throw err;
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `its directory ${dirname(path)} does not exist` : (err as Error).message;
+    throw new CheckpointError(`save: cannot write ${path} (${why}); expected a writable path in an existing directory`, { cause: err });
   }
+}
+
+/**
+ * obj[name] = value as an own property even for "__proto__", which plain assignment would turn
+ * into a prototype change (the entry vanished from a loaded checkpoint).
+ */
+function setOwn(obj: Record<string, unknown>, name: string, value: unknown): void {
+  Object.defineProperty(obj, name, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /**
@@ -149,11 +163,13 @@ export async function save(tensors: Record<string, Tensor>, path: string, { meta
  * @example model.loadStateDict(await load('model.safetensors'))
  */
 export async function load(path: string): Promise<Record<string, Tensor>> {
+  if (typeof path !== 'string' || path === '') throw new ValueError(`load: got path ${show(path)}, expected a file path string`);
   return decode(await read(path), path).tensors;
 }
 
 /** The header's __metadata__ strings (an empty object when there are none). */
 export async function loadMetadata(path: string): Promise<Record<string, string>> {
+  if (typeof path !== 'string' || path === '') throw new ValueError(`loadMetadata: got path ${show(path)}, expected a file path string`);
   return decode(await read(path), path).metadata;
 }
 
@@ -167,10 +183,17 @@ async function read(path: string): Promise<Uint8Array> {
 
 /** The same tensors under `prefix + name`: several state dicts can share one file. */
 export function withPrefix(prefix: string, tensors: Record<string, Tensor>): Record<string, Tensor> {
+  checkPrefixArgs('withPrefix', prefix, tensors);
   return Object.fromEntries(Object.entries(tensors).map(([k, v]) => [prefix + k, v]));
 }
 
 /** The tensors whose names start with prefix, with it removed: the inverse of withPrefix. */
 export function underPrefix(prefix: string, tensors: Record<string, Tensor>): Record<string, Tensor> {
+  checkPrefixArgs('underPrefix', prefix, tensors);
   return Object.fromEntries(Object.entries(tensors).flatMap(([k, v]) => (k.startsWith(prefix) ? [[k.slice(prefix.length), v]] : [])));
+}
+
+function checkPrefixArgs(op: string, prefix: unknown, tensors: unknown): void {
+  if (typeof prefix !== 'string') throw new ValueError(`${op}: got prefix ${show(prefix)}, expected a string`);
+  if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors)) throw new ValueError(`${op}: got ${show(tensors)}, expected an object of tensors by name`);
 }

@@ -4,9 +4,10 @@
 // Nothing in src/kernels may import tensor, ops, graph or runtime.
 import type { DataArray, Kernel } from './types.js';
 
+/** PyTorch refuses negative indices here (index_select, gather, index_add, embedding, nll targets). */
 function checkIndex(op: string, i: number, size: number): number {
-  if (i < -size || i >= size) throw new RangeError(`${op}: index ${i} is out of range for a dim of size ${size}`);
-  return i < 0 ? i + size : i;
+  if (i < 0 || i >= size) throw new RangeError(`${op}: index ${i} is out of range for a dim of size ${size}, expected 0 ≤ index < ${size}`);
+  return i;
 }
 
 /** out[o, i, :] = x[o, index[i], :]; a unit is one (o, i) row. */

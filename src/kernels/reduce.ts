@@ -39,7 +39,13 @@ export interface ReduceArgs {
 type ReduceFn = (args: ReduceArgs, start: number, end: number) => void;
 const compiled = new Map<string, ReduceFn>();
 
-function compile(reducer: Reducer): ReduceFn {
+/**
+ * Sums accumulate in doubles (exact for int32 inputs up to 2⁵³). PyTorch would return int64;
+ * Skein has no int64, so an int32 sum that does not fit raises rather than wrapping.
+ */
+const INT32_CHECK = `if (!(acc >= -2147483648 && acc <= 2147483647)) throw new RangeError('the int32 result ' + acc + ' overflows int32 (PyTorch sums integers in int64; Skein has no int64): expected .double() before the sum');`;
+
+function compile(reducer: Reducer, int32Out: boolean): ReduceFn {
   const { init, step, result } = REDUCERS[reducer];
   const src = `
     const x = args.x, out = args.out, os = args.outerShape, ot = args.outerStrides;
@@ -59,6 +65,7 @@ function compile(reducer: Reducer): ReduceFn {
         const stop = Math.min(j + inner, limit);
         for (; j < stop; j++) { const v = x[p]; ${step} p += innerStride; }
       }
+      ${int32Out && reducer !== 'argmax' && reducer !== 'argmin' ? INT32_CHECK : ''}
       out[o] = ${result};
     }`;
   return new Function('args', 'start', 'end', src) as ReduceFn;
@@ -69,7 +76,7 @@ export const reduceKernel: Kernel<ReduceArgs> = {
     const key = `${args.reducer}|${args.x.constructor.name}|${args.out.constructor.name}`;
     let fn = compiled.get(key);
     if (fn === undefined) {
-      fn = compile(args.reducer);
+      fn = compile(args.reducer, args.out instanceof Int32Array);
       compiled.set(key, fn);
     }
     fn(args, start, end);

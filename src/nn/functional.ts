@@ -3,6 +3,7 @@
 import { rand } from '../creation.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
+import { checkShape, checkTensorArg, optionsOf, show, userOp } from '../validate.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -16,6 +17,8 @@ function reduce(op: string, loss: Tensor, reduction: Reduction): Tensor {
 }
 
 function sameShapes(op: string, a: Tensor, b: Tensor): void {
+  checkTensorArg(op, 'input', a);
+  checkTensorArg(op, 'target', b);
   if (a.ndim !== b.ndim || a.shape.some((d, i) => d !== b.shape[i])) {
     throw new ShapeError(`${op}: got input shape ${fmtShape(a.shape)} and target shape ${fmtShape(b.shape)}, expected equal shapes`);
   }
@@ -23,8 +26,13 @@ function sameShapes(op: string, a: Tensor, b: Tensor): void {
 
 /** x·Wᵀ + b, with W of shape [out, in] as PyTorch stores it. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  const y = x.matmul(weight.t());
-  return bias === undefined || bias === null ? y : y.add(bias);
+  checkTensorArg('linear', 'input', x);
+  checkTensorArg('linear', 'weight', weight);
+  if (bias !== undefined && bias !== null) checkTensorArg('linear', 'bias', bias);
+  return userOp('linear', () => {
+    const y = x.matmul(weight.t());
+    return bias === undefined || bias === null ? y : y.add(bias);
+  });
 }
 
 /**
@@ -32,7 +40,8 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
  * rest by 1/(1 − p), so the expectation is unchanged; the identity when not training.
  */
 export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ValueError(`dropout: got p ${String(p)}, expected a probability in [0, 1]`);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ValueError(`dropout: got p ${show(p)}, expected a probability in [0, 1]`);
+  checkTensorArg('dropout', 'input', x);
   if (!training || p === 0) return x;
   if (p === 1) return x.mul(0);
   const keep = rand(x.shape, { dtype: x.dtype }).ge(p);
@@ -41,6 +50,12 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
 
 /** (x − mean)/√(var + eps) over the trailing dims of normalizedShape (biased variance), then ·weight + bias. */
 export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  checkTensorArg('layerNorm', 'input', x);
+  checkShape('layerNorm', normalizedShape, 'normalizedShape');
+  return userOp('layerNorm', () => layerNormIn(x, normalizedShape, weight, bias, eps));
+}
+
+function layerNormIn(x: Tensor, normalizedShape: readonly number[], weight: Tensor | null | undefined, bias: Tensor | null | undefined, eps: number): Tensor {
   const k = normalizedShape.length;
   const tail = x.shape.slice(x.ndim - k);
   if (k === 0 || x.ndim < k || tail.some((d, i) => d !== normalizedShape[i])) {
@@ -60,13 +75,19 @@ export interface LossOptions {
 }
 
 /** Mean (or sum) of (input − target)². */
-export function mseLoss(input: Tensor, target: Tensor, { reduction = 'mean' }: LossOptions = {}): Tensor {
+export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  return userOp('mseLoss', () => mseLossIn(input, target, optionsOf('mseLoss', options, ['reduction'])));
+}
+
+function mseLossIn(input: Tensor, target: Tensor, { reduction = 'mean' }: LossOptions): Tensor {
   sameShapes('mseLoss', input, target);
   const d = input.sub(target);
   return reduce('mseLoss', d.mul(d), reduction);
 }
 
 function checkClassTarget(op: string, input: Tensor, target: Tensor): void {
+  checkTensorArg(op, 'input', input);
+  checkTensorArg(op, 'target', target);
   if (target.dtype !== 'int32') throw new DTypeError(`${op}: got a target of dtype ${target.dtype}, expected int32 class indices`);
   const want = input.ndim === 1 ? [] : [input.shape[0], ...input.shape.slice(2)];
   if (input.ndim === 0 || target.ndim !== want.length || target.shape.some((d, i) => d !== want[i])) {
@@ -84,7 +105,7 @@ function pickedNll(logp: Tensor, target: Tensor, keep: Tensor | null): Tensor {
 
 /** Which targets count (null: all), for PyTorch's ignoreIndex (default −100). */
 function kept(op: string, target: Tensor, ignoreIndex: number): Tensor | null {
-  if (typeof ignoreIndex !== 'number' || !Number.isInteger(ignoreIndex)) throw new ValueError(`${op}: got ignoreIndex ${String(ignoreIndex)}, expected an integer`);
+  if (typeof ignoreIndex !== 'number' || !Number.isInteger(ignoreIndex)) throw new ValueError(`${op}: got ignoreIndex ${show(ignoreIndex)}, expected an integer`);
   return target.ne(ignoreIndex);
 }
 
@@ -100,10 +121,13 @@ export interface NllLossOptions extends LossOptions {
 }
 
 /** The negative log-likelihood of int32 class targets under log-probabilities [N, C, …]. */
-export function nllLoss(logProbs: Tensor, target: Tensor, { reduction = 'mean', ignoreIndex = -100 }: NllLossOptions = {}): Tensor {
+export function nllLoss(logProbs: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
+  const { reduction = 'mean', ignoreIndex = -100 } = optionsOf('nllLoss', options, ['reduction', 'ignoreIndex']) as NllLossOptions;
   checkClassTarget('nllLoss', logProbs, target);
-  const keep = kept('nllLoss', target, ignoreIndex);
-  return reduceKept('nllLoss', pickedNll(logProbs, target, keep), keep, reduction);
+  return userOp('nllLoss', () => {
+    const keep = kept('nllLoss', target, ignoreIndex);
+    return reduceKept('nllLoss', pickedNll(logProbs, target, keep), keep, reduction);
+  });
 }
 
 export interface CrossEntropyOptions extends NllLossOptions {
@@ -117,9 +141,15 @@ export interface CrossEntropyOptions extends NllLossOptions {
  * Softmax cross-entropy of logits [N, C, …] against int32 class targets [N, …], or against
  * class probabilities of the logits' shape (float targets): −Σ_c target_c·logp_c per sample.
  */
-export function crossEntropy(logits: Tensor, target: Tensor, { reduction = 'mean', labelSmoothing = 0, ignoreIndex = -100 }: CrossEntropyOptions = {}): Tensor {
+export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  return userOp('crossEntropy', () => crossEntropyIn(logits, target, optionsOf('crossEntropy', options, ['reduction', 'labelSmoothing', 'ignoreIndex'])));
+}
+
+function crossEntropyIn(logits: Tensor, target: Tensor, { reduction = 'mean', labelSmoothing = 0, ignoreIndex = -100 }: CrossEntropyOptions): Tensor {
+  checkTensorArg('crossEntropy', 'input', logits);
+  checkTensorArg('crossEntropy', 'target', target);
   if (typeof labelSmoothing !== 'number' || !(labelSmoothing >= 0 && labelSmoothing <= 1)) {
-    throw new ValueError(`crossEntropy: got labelSmoothing ${String(labelSmoothing)}, expected a number in [0, 1]`);
+    throw new ValueError(`crossEntropy: got labelSmoothing ${show(labelSmoothing)}, expected a number in [0, 1]`);
   }
   const classDim = logits.ndim === 1 ? 0 : 1;
   if (target.dtype === 'float32' || target.dtype === 'float64') {
@@ -144,7 +174,11 @@ export function crossEntropy(logits: Tensor, target: Tensor, { reduction = 'mean
  *   loss = (1 − y)·x + m + log(e^(−m) + e^(−x−m)),  m = max(−x, 0)
  * m cancels in the derivative, which is exactly σ(x) − y, even at x = 0.
  */
-export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, { reduction = 'mean' }: LossOptions = {}): Tensor {
+export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  return userOp('binaryCrossEntropyWithLogits', () => bceIn(logits, target, optionsOf('binaryCrossEntropyWithLogits', options, ['reduction'])));
+}
+
+function bceIn(logits: Tensor, target: Tensor, { reduction = 'mean' }: LossOptions): Tensor {
   sameShapes('binaryCrossEntropyWithLogits', logits, target);
   const m = logits.neg().clamp({ min: 0 });
   const logTerm = m.neg().exp().add(logits.neg().sub(m).exp()).log();

@@ -7,9 +7,11 @@ import * as init from './init.js';
 
 const empty = (shape: readonly number[], dtype: DType) => Tensor.empty(shape, dtype);
 import { Module, Parameter } from './module.js';
+import { checkOptions, checkShape, checkTensorArg, show } from '../validate.js';
+import { optionsOf } from '../validate.js';
 
 function positiveInt(op: string, what: string, n: number): number {
-  if (!Number.isInteger(n) || n <= 0) throw new ValueError(`${op}: got ${what} ${String(n)}, expected a positive integer`);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new ValueError(`${op}: got ${what} ${show(n)}, expected a positive integer`);
   return n;
 }
 
@@ -27,12 +29,16 @@ export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
 
+  /** new Linear(3, 2, false) drops the bias as PyTorch's positional bias=False; or { bias: false }. */
   constructor(
     readonly inFeatures: number,
     readonly outFeatures: number,
-    { bias = true, dtype = 'float32' }: LinearOptions = {},
+    options: LinearOptions | boolean = {},
   ) {
     super();
+    if (typeof options !== 'boolean') checkOptions('Linear', options, ['bias', 'dtype']);
+    const { bias = true, dtype = 'float32' } = typeof options === 'boolean' ? { bias: options } : options;
+    if (typeof bias !== 'boolean') throw new ValueError(`Linear: got bias ${show(bias)}, expected true or false`);
     positiveInt('Linear', 'inFeatures', inFeatures);
     positiveInt('Linear', 'outFeatures', outFeatures);
     this.weight = Parameter(init.kaimingUniform_(empty([outFeatures, inFeatures], dtype), { a: Math.sqrt(5) }));
@@ -41,6 +47,7 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    checkTensorArg('Linear', 'input', x);
     if (x.ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures) {
       throw new ShapeError(`Linear: got input shape ${fmtShape(x.shape)}, expected a last dim of ${this.inFeatures}`);
     }
@@ -114,7 +121,7 @@ export class GELU extends Module {
 export class Dropout extends Module {
   constructor(readonly p = 0.5) {
     super();
-    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ValueError(`Dropout: got p ${String(p)}, expected a probability in [0, 1]`);
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ValueError(`Dropout: got p ${show(p)}, expected a probability in [0, 1]`);
   }
 
   forward(x: Tensor): Tensor {
@@ -136,9 +143,10 @@ export class LayerNorm extends Module {
   readonly weight: Tensor | null;
   readonly bias: Tensor | null;
 
-  constructor(normalizedShape: number | readonly number[], { eps = 1e-5, elementwiseAffine = true, dtype = 'float32' }: LayerNormOptions = {}) {
+  constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
     super();
-    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+    const { eps = 1e-5, elementwiseAffine = true, dtype = 'float32' } = optionsOf('LayerNorm', options, ['eps', 'elementwiseAffine', 'dtype']) as LayerNormOptions;
+    this.normalizedShape = checkShape('LayerNorm', normalizedShape, 'normalizedShape');
     this.normalizedShape.forEach((d) => positiveInt('LayerNorm', 'a normalized size', d));
     this.eps = eps;
     this.weight = elementwiseAffine ? Parameter(init.ones_(empty(this.normalizedShape, dtype))) : null;
@@ -157,15 +165,17 @@ export class Embedding extends Module {
   constructor(
     readonly numEmbeddings: number,
     readonly embeddingDim: number,
-    { dtype = 'float32' }: { dtype?: DType } = {},
+    options: { dtype?: DType } = {},
   ) {
     super();
+    const { dtype = 'float32' } = optionsOf('Embedding', options, ['dtype']) as { dtype?: DType };
     positiveInt('Embedding', 'numEmbeddings', numEmbeddings);
     positiveInt('Embedding', 'embeddingDim', embeddingDim);
     this.weight = Parameter(init.normal_(empty([numEmbeddings, embeddingDim], dtype)));
   }
 
   forward(indices: Tensor): Tensor {
+    checkTensorArg('Embedding', 'indices', indices);
     if (indices.dtype !== 'int32') throw new DTypeError(`Embedding: got indices of dtype ${indices.dtype}, expected int32`);
     return this.weight.indexSelect(0, indices.reshape([-1])).reshape([...indices.shape, this.embeddingDim]);
   }

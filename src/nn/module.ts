@@ -6,6 +6,10 @@ import { isFloat } from '../dtype.js';
 import { fmtShape, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { bindForward } from './symbolic.js';
+import { addHook, callModule, newHooks, type BackwardHook, type ForwardHook, type ForwardPreHook, type ModuleHooks, type RemovableHandle } from './hooks.js';
+import { optionsOf, show } from '../validate.js';
+
+const HOOKS = Symbol('hooks');
 
 const PARAMETERS = new WeakSet<Tensor>();
 const BUFFERS = new WeakSet<Tensor>();
@@ -54,12 +58,48 @@ export abstract class Module {
   /** Dropout and friends behave differently in training; set with train() / eval(). */
   training = true;
 
+  abstract forward(...inputs: any[]): any;
+
   constructor() {
+    // forward goes through callModule (hooks, input checks, errors named after this module). Not
+    // enumerable, so the field walk below never sees it; the subclass's forward is on the prototype.
+    const hooks = newHooks();
+    const forward = this.forward;
+    Object.defineProperty(this, HOOKS, { value: hooks, enumerable: false });
+    Object.defineProperty(this, 'forward', {
+      value: (...args: unknown[]) => callModule(this, hooks, forward, args),
+      enumerable: false,
+      writable: true,
+      configurable: true,
+    });
     // Called on a graph's symbolic tensor, forward uses the graph's variables (see symbolic.ts).
     bindForward(this, isParameter, isBuffer);
   }
 
-  abstract forward(...inputs: any[]): any;
+  private hooks(): ModuleHooks {
+    return (this as unknown as Record<symbol, ModuleHooks>)[HOOKS];
+  }
+
+  /**
+   * hook(module, args) runs before every forward; returning a value replaces the arguments.
+   * @example const h = model.registerForwardPreHook((m, args) => console.log(args)); h.remove()
+   */
+  registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
+    return addHook(this.hooks().pre, 'registerForwardPreHook', hook);
+  }
+
+  /** hook(module, args, output) runs after every forward; returning a value replaces the output. */
+  registerForwardHook(hook: ForwardHook): RemovableHandle {
+    return addHook(this.hooks().forward, 'registerForwardHook', hook);
+  }
+
+  /**
+   * hook(module, gradInput, gradOutput) runs in backward once the gradients with respect to the
+   * module's tensor inputs are known; returning an array replaces gradInput.
+   */
+  registerFullBackwardHook(hook: BackwardHook): RemovableHandle {
+    return addHook(this.hooks().backward, 'registerFullBackwardHook', hook);
+  }
 
   /**
    * A tensor that is saved in the state dict but not trained (running statistics and the like).
@@ -150,7 +190,8 @@ export abstract class Module {
   }
 
   /** Clears every parameter's gradient: drops it (the default, as PyTorch 2), or zeroes it in place. */
-  zeroGrad({ setToNone = true }: { setToNone?: boolean } = {}): void {
+  zeroGrad(options: { setToNone?: boolean } = {}): void {
+    const { setToNone = true } = optionsOf('zeroGrad', options, ['setToNone']) as { setToNone?: boolean };
     for (const p of this.parameters()) {
       if (p.grad === null) continue;
       if (setToNone) p.grad = null;
@@ -174,8 +215,9 @@ export abstract class Module {
    * dtype; all problems are listed in one error. Strict by default.
    * @example model.loadStateDict(await load('model.safetensors'))
    */
-  loadStateDict(state: StateDict, { strict = true }: LoadStateDictOptions = {}): LoadStateDictResult {
-    if (state === null || typeof state !== 'object') throw new StateDictError(`loadStateDict: got ${String(state)}, expected an object of tensors by name`);
+  loadStateDict(state: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    const { strict = true } = optionsOf('loadStateDict', options, ['strict']) as LoadStateDictOptions;
+    if (state === null || typeof state !== 'object') throw new StateDictError(`loadStateDict: got ${show(state)}, expected an object of tensors by name`);
     const own = new Map([...this.namedParameters(), ...this.namedBuffers()]);
     const missingKeys = [...own.keys()].filter((k) => !(k in state));
     const unexpectedKeys = Object.keys(state).filter((k) => !own.has(k));

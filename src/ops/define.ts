@@ -8,6 +8,7 @@ import type { KernelTask } from '../kernels/index.js';
 import { submit } from '../runtime/stream.js';
 import { contiguousStrides, isContiguous, type Dim } from '../shape.js';
 import { Storage as StorageCtor, type Storage } from '../storage.js';
+import { currentOp } from '../validate.js';
 
 /** What shape inference knows of a value: its dims (null = unknown until run time) and dtype. */
 export interface Meta {
@@ -92,11 +93,12 @@ export function launchMap(op: string, expr: string, out: Buf, inputs: Buf[], par
       heap: out.storage.onHeap && inputs.every((x) => x.storage.onHeap),
     },
   };
-  submit({ op, task, reads: inputs.map((x) => x.storage), writes: [out.storage], inPlace });
+  submit({ op: currentOp(op), task, reads: inputs.map((x) => x.storage), writes: [out.storage], inPlace });
 }
 
+/** op names the launch in a device error; inside a public op or module, that is the user's name. */
 export function launch(op: string, task: KernelTask, reads: Buf[], writes: Buf[], inPlace = false): void {
-  submit({ op, task, reads: reads.map((x) => x.storage), writes: writes.map((x) => x.storage), inPlace });
+  submit({ op: currentOp(op), task, reads: reads.map((x) => x.storage), writes: writes.map((x) => x.storage), inPlace });
 }
 
 // Shape and dtype rules shared by many entries.

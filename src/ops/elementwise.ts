@@ -4,6 +4,7 @@ import { UNARY, BINARY, TERNARY } from '../kernels/elementwise.js';
 import { isFloat, promote } from '../dtype.js';
 import { DTypeError, ValueError } from '../errors.js';
 import { checkSameShapes, defineOp, floating, launchMap, predicate, promoted, type GradFn, type Meta, type OpDef } from './define.js';
+import { show } from '../validate.js';
 
 export function mapOp<A = Record<string, never>>(
   name: string,
@@ -26,13 +27,20 @@ export function mapOp<A = Record<string, never>>(
   });
 }
 
+/** PyTorch refuses − on bools (neg, and sub of two bools): the result would not be a bool. */
+const refuseBool = (op: string, instead: string, rule: (inputs: Meta[]) => Meta) => (inputs: Meta[]): Meta => {
+  if (inputs.every((m) => m.dtype === 'bool')) throw new DTypeError(`${op}: got ${inputs.length === 1 ? 'a bool tensor' : 'two bool tensors'}; subtraction and negation are not defined for bool, expected ${instead} to invert or compare masks`);
+  return rule(inputs);
+};
+
 export const same = (op: string) => (inputs: Meta[]): Meta => ({ shape: checkSameShapes(op, inputs), dtype: inputs[0].dtype });
 
-export const neg = mapOp('neg', 1, UNARY.neg, same('neg'), (g) => [g.neg()], 'none');
+export const neg = mapOp('neg', 1, UNARY.neg, refuseBool('neg', 'logicalNot()', same('neg')), (g) => [g.neg()], 'none');
 export const exp = mapOp('exp', 1, UNARY.exp, floating('exp'), (g, _, out) => [g.mul(out)], 'output');
 export const log = mapOp('log', 1, UNARY.log, floating('log'), (g, [a]) => [g.div(a)]);
 export const sqrt = mapOp('sqrt', 1, UNARY.sqrt, floating('sqrt'), (g, _, out) => [g.div(out.mul(2))], 'output'); // d√a = 1/(2√a)
-export const abs = mapOp('abs', 1, UNARY.abs, same('abs'), (g, [a]) => [g.mul(a.sign())]);
+// g·sign(a) from comparisons (bool masks carry no graph), so abs is twice differentiable (d² = 0) without a path through sign.
+export const abs = mapOp('abs', 1, UNARY.abs, same('abs'), (g, [a]) => [g.mul(a.gt(0)).sub(g.mul(a.lt(0)))]);
 // The derivative is zero almost everywhere (and taken as 0 at the jump, as PyTorch does).
 export const sign = mapOp('sign', 1, UNARY.sign, same('sign'), (g) => [g.zerosLike()], 'none');
 export const tanh = mapOp('tanh', 1, UNARY.tanh, floating('tanh'), (g, _, out) => [g.mul(out.mul(out).neg().add(1))], 'output'); // 1 − tanh²
@@ -53,7 +61,7 @@ export const clamp = mapOp<ClampAttrs>(
   (inputs, { min, max }) => {
     // Checked here, not only in the method, so clamp_ and graph nodes refuse NaN bounds too.
     if (typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max)) {
-      throw new ValueError(`clamp: got min ${String(min)} and max ${String(max)}, expected numbers (not NaN)`);
+      throw new ValueError(`clamp: got min ${show(min)} and max ${show(max)}, expected numbers (not NaN)`);
     }
     const m = same('clamp')(inputs);
     // A fractional bound on an integer tensor gives a float result (as PyTorch), not a truncated bound.
@@ -94,7 +102,7 @@ export const powScalar = mapOp<PowScalarAttrs>(
 );
 
 export const add = mapOp('add', 2, BINARY.add, promoted('add'), (g) => [g, g], 'none');
-export const sub = mapOp('sub', 2, BINARY.sub, promoted('sub'), (g) => [g, g.neg()], 'none');
+export const sub = mapOp('sub', 2, BINARY.sub, refuseBool('sub', 'logicalXor or ne', promoted('sub')), (g) => [g, g.neg()], 'none');
 export const mul = mapOp('mul', 2, BINARY.mul, promoted('mul'), (g, [a, b]) => [g.mul(b), g.mul(a)]);
 export const div = mapOp('div', 2, BINARY.div, floating('div'), (g, [a, b]) => [g.div(b), g.neg().mul(a).div(b.mul(b))]); // d(a/b)/db = −a/b²
 /**

@@ -2,7 +2,8 @@
 // (after broadcasting and argument checks) or composes several. A subclass supplies only how an
 // op is applied (run now, or recorded) and how a number becomes a constant.
 import { checkDType, promoteScalar, type DType } from '../dtype.js';
-import { fmtShape, ShapeError, ValueError } from '../errors.js';
+import { fmtShape, IndexError, ShapeError, ValueError } from '../errors.js';
+import { checkOptions, currentOp, show, userOp } from '../validate.js';
 import { broadcastShapes, combineSizes, normalizeDim, normalizeDims, numel, sameShape, sizeAt, type Dim, type Size } from '../shape.js';
 import type { OpDef } from './define.js';
 import { OPS } from './table.js';
@@ -111,13 +112,12 @@ export abstract class TensorOps<T extends TensorOps<T>> {
   isinf(): T { return this.applyOp(OPS.isinf, [this.self()], {}); }
   isfinite(): T { return this.applyOp(OPS.isfinite, [this.self()], {}); }
 
-  /** clamp({min: 0}) is the tutorial's ReLU; either bound may be left out. */
-  clamp(options: ClampOptions): T {
-    const { min = -Infinity, max = Infinity } = options ?? {};
-    if (typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max)) {
-      throw new ValueError(`clamp: got min ${String(min)} and max ${String(max)}, expected numbers (not NaN)`);
-    }
-    return this.applyOp(OPS.clamp, [this.self()], { min, max });
+  /**
+   * clamp(0, 5) as PyTorch's positional bounds, or clamp({ min: 0 }) (the tutorial's ReLU);
+   * either bound may be left out (undefined or null).
+   */
+  clamp(min?: number | ClampOptions | null, max?: number | null): T {
+    return this.applyOp(OPS.clamp, [this.self()], clampBounds('clamp', min, max));
   }
 
   /** this where cond is true, other elsewhere. */
@@ -175,6 +175,10 @@ export abstract class TensorOps<T extends TensorOps<T>> {
 
   /** sum / count; with unknown dims (graph mode) the count is a 0-d fill the compiler sizes. */
   mean(dims?: number | readonly number[], keepdim = false): T {
+    return userOp('mean', () => this.meanIn(dims, keepdim));
+  }
+
+  private meanIn(dims: number | readonly number[] | undefined, keepdim: boolean): T {
     const all = this.reducedDims('mean', dims);
     const count = combineSizes(all.map((d) => sizeAt(this, d)), (ns) => ns.reduce((a, b) => a * b, 1));
     const total = this.sum(all, keepdim);
@@ -187,6 +191,10 @@ export abstract class TensorOps<T extends TensorOps<T>> {
    * so an all −∞ slice gives −∞ and a +∞ gives +∞ (x − m would be NaN there).
    */
   logsumexp(dims?: number | readonly number[], keepdim = false): T {
+    return userOp('logsumexp', () => this.logsumexpIn(dims, keepdim));
+  }
+
+  private logsumexpIn(dims: number | readonly number[] | undefined, keepdim: boolean): T {
     const all = this.reducedDims('logsumexp', dims);
     const max = this.amax(all, true);
     const m = max.where(max.abs().lt(Infinity), 0);
@@ -195,16 +203,22 @@ export abstract class TensorOps<T extends TensorOps<T>> {
   }
 
   softmax(dim: number): T {
-    const e = this.sub(this.amax(dim, true)).exp();
-    return e.div(e.sum(dim, true));
+    return userOp('softmax', () => {
+      const e = this.sub(this.amax(dim, true)).exp();
+      return e.div(e.sum(dim, true));
+    });
   }
 
   logSoftmax(dim: number): T {
-    return this.sub(this.logsumexp(dim, true));
+    return userOp('logSoftmax', () => this.sub(this.logsumexp(dim, true)));
   }
 
   /** Matrix product with NumPy's rules: 1-D operands gain and lose a dim, batch dims broadcast. */
   matmul(other: T): T {
+    return userOp('matmul', () => this.matmulIn(other));
+  }
+
+  private matmulIn(other: T): T {
     let a = this.self();
     let b = this.lift('matmul', other);
     if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(`matmul: got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}, expected operands of rank ≥ 1`);
@@ -230,7 +244,7 @@ export abstract class TensorOps<T extends TensorOps<T>> {
   mm(other: T): T {
     const b = this.lift('mm', other);
     if (this.ndim !== 2 || b.ndim !== 2) throw new ShapeError(`mm: got shapes ${fmtShape(this.shape)} and ${fmtShape(b.shape)}, expected two 2-D tensors`);
-    return this.matmul(b);
+    return userOp('mm', () => this.matmul(b));
   }
 
   bmm(other: T): T {
@@ -238,7 +252,7 @@ export abstract class TensorOps<T extends TensorOps<T>> {
     if (this.ndim !== 3 || b.ndim !== 3 || this.shape[0] !== b.shape[0]) {
       throw new ShapeError(`bmm: got shapes ${fmtShape(this.shape)} and ${fmtShape(b.shape)}, expected two 3-D tensors with equal batch sizes`);
     }
-    return this.matmul(b);
+    return userOp('bmm', () => this.matmul(b));
   }
 
   /** One dim may be -1 (inferred). A view when the layout allows, else a copy. */
@@ -258,13 +272,14 @@ export abstract class TensorOps<T extends TensorOps<T>> {
     if (this.ndim === 0) return this.reshape([1]);
     const s = normalizeDim('flatten', startDim, this.ndim);
     const e = normalizeDim('flatten', endDim, this.ndim);
+    if (s > e) throw new IndexError(`flatten: got startDim ${show(startDim)} and endDim ${show(endDim)}; expected startDim not after endDim (for a tensor of rank ${this.ndim})`);
     const middle = this.shape.slice(s, e + 1);
     const size = middle.includes(null) ? null : numel(middle);
     return this.reshape([...this.shape.slice(0, s), size, ...this.shape.slice(e + 1)]);
   }
 
   private inferShape(op: string, shape: readonly Dim[]): Dim[] {
-    if (!Array.isArray(shape)) throw new ShapeError(`${op}: got ${String(shape)}, expected an array of sizes`);
+    if (!Array.isArray(shape)) throw new ShapeError(`${op}: got ${show(shape)}, expected an array of sizes`);
     const holes = shape.filter((d) => d === -1).length;
     for (const d of shape) {
       if (d !== null && (!Number.isInteger(d) || d < -1)) throw new ShapeError(`${op}: got shape ${fmtShape(shape)}, expected non-negative integers and at most one -1`);
@@ -298,9 +313,9 @@ export abstract class TensorOps<T extends TensorOps<T>> {
 
   /** Size-1 dims become any size, with stride 0 (no copy); -1 keeps a dim. */
   expand(shape: readonly Dim[]): T {
-    const lead = shape.length - this.ndim;
+    const lead = Array.isArray(shape) ? shape.length - this.ndim : -1;
     if (!Array.isArray(shape) || lead < 0 || shape.slice(0, lead).includes(-1)) {
-      throw new ShapeError(`expand: got shape ${Array.isArray(shape) ? fmtShape(shape) : String(shape)} for a tensor of shape ${fmtShape(this.shape)}; expected at least its rank, with -1 only over an existing dim`);
+      throw new ShapeError(`expand: got shape ${show(shape)} for a tensor of shape ${fmtShape(this.shape)}; expected at least its rank, with -1 only over an existing dim`);
     }
     const target = shape.map((d, i) => (d === -1 ? this.shape[i - lead] : d));
     if (sameShape(target, this.shape)) return this.self();
@@ -308,11 +323,12 @@ export abstract class TensorOps<T extends TensorOps<T>> {
   }
 
   expandAs(other: T): T {
-    return this.expand(other.shape);
+    return userOp('expandAs', () => this.expand(this.lift('expandAs', other).shape));
   }
 
   /** Sums broadcast dims away: the adjoint of expand. */
   sumTo(shape: readonly Dim[]): T {
+    if (!Array.isArray(shape)) throw new ShapeError(`sumTo: got shape ${show(shape)}, expected an array of sizes`);
     const lead = this.ndim - shape.length;
     if (lead < 0) throw new ShapeError(`sumTo: cannot sum shape ${fmtShape(this.shape)} to the larger rank of ${fmtShape(shape)}`);
     const dims: number[] = [];
@@ -407,19 +423,42 @@ function describe(x: unknown): string {
   return typeof x === 'object' ? `a ${(x as object).constructor?.name ?? 'object'}` : `a ${typeof x}`;
 }
 
+/** clamp's bounds, positional (clamp(0, 5)) or as options (clamp({ min: 0 })), checked. */
+export function clampBounds(op: string, min: unknown, max: unknown): { min: number; max: number } {
+  if (min !== null && typeof min === 'object') {
+    if (max !== undefined) throw new ValueError(`${op}: got options ${show(min)} and a second bound ${show(max)}, expected clamp(min, max) or clamp({ min, max })`);
+    const o = checkOptions(op, min, ['min', 'max']);
+    [min, max] = [o.min, o.max];
+  }
+  const lo = min === undefined || min === null ? -Infinity : min;
+  const hi = max === undefined || max === null ? Infinity : max;
+  if (typeof lo !== 'number' || typeof hi !== 'number' || Number.isNaN(lo) || Number.isNaN(hi)) {
+    throw new ValueError(`${op}: got min ${show(lo)} and max ${show(hi)}, expected numbers (not NaN)`);
+  }
+  return { min: lo, max: hi };
+}
+
 export function cat<T extends TensorOps<T>>(tensors: readonly T[], dim = 0): T {
-  if (!Array.isArray(tensors) || tensors.length === 0) throw new ShapeError('cat: got no tensors, expected a non-empty array');
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new ShapeError(`${currentOp('cat')}: got ${Array.isArray(tensors) ? 'no tensors' : show(tensors)}, expected a non-empty array of tensors`);
   checkTensorList('cat', tensors);
+  const zeroD = tensors.findIndex((t) => t.ndim === 0);
+  if (zeroD >= 0) throw new ShapeError(`cat: got a zero-dimensional tensor at position ${zeroD}, which cannot be concatenated; expected tensors of rank ≥ 1 (stack joins 0-d tensors)`);
   const d = normalizeDim('cat', dim, tensors[0].ndim);
   return tensors[0].applyOp(OPS.cat, [...tensors], { dim: d });
 }
 
 /** Joins tensors along a new dim. */
 export function stack<T extends TensorOps<T>>(tensors: readonly T[], dim = 0): T {
-  if (!Array.isArray(tensors) || tensors.length === 0) throw new ShapeError('stack: got no tensors, expected a non-empty array');
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new ShapeError(`stack: got ${Array.isArray(tensors) ? 'no tensors' : show(tensors)}, expected a non-empty array of tensors`);
   checkTensorList('stack', tensors);
   const d = normalizeDim('stack', dim, tensors[0].ndim + 1);
-  return cat(tensors.map((t) => t.unsqueeze(d)), d);
+  const first = tensors[0].shape;
+  tensors.forEach((t, i) => {
+    if (t.ndim !== first.length || t.shape.some((s: Dim, k: number) => s !== null && first[k] !== null && s !== first[k])) {
+      throw new ShapeError(`stack: got shapes ${fmtShape(first)} at position 0 and ${fmtShape(t.shape)} at position ${i}, expected each tensor to be equal size`);
+    }
+  });
+  return userOp('stack', () => cat(tensors.map((t) => t.unsqueeze(d)), d));
 }
 
 /** a where cond is true, b elsewhere. */

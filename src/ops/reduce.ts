@@ -34,7 +34,8 @@ function launchReduce(op: string, reducer: Reducer, out: Buf, x: Buf, dims: read
   if (chunked) {
     // Partial folds of fixed 64K chunks, then one fold of the partials: the same bits on any thread count.
     const chunks = Math.ceil(n / CHUNK);
-    const dtype = out.dtype === 'int32' ? 'int32' : 'float64';
+    // float64 partials are exact for int32 inputs too; the final fold checks the int32 range.
+    const dtype = 'float64';
     const partial: Buf = { storage: new Storage(dtype, chunks), shape: [chunks], strides: [1], offset: 0, dtype };
     launch(op, { kernel: 'reduce', args: { reducer, x: x.storage.data, xOffset: x.offset, outerShape: [chunks], outerStrides: [CHUNK], innerShape: [CHUNK], innerStrides: [1], out: partial.storage.data, total: n } }, [x], [partial]);
     launchReduce(op, reducer, out, partial, [0]);

@@ -5,6 +5,7 @@ import { UNARY } from '../kernels/elementwise.js';
 import { promote, type DType } from '../dtype.js';
 import { combineSizes, contiguousStrides, isRunSize, normalizeDim, numel, sizeAt, type Dim, type Size } from '../shape.js';
 import { defineOp, launchMap, type Buf, type Layout, type Meta } from './define.js';
+import { show } from '../validate.js';
 
 /**
  * Strides that let `newShape` view the same memory, or null (PyTorch's rule: each run of
@@ -310,7 +311,7 @@ export const fullLike = defineOp<FillAttrs>({
   name: 'fullLike',
   arity: 1,
   shape: ([a], { value, dtype }) => {
-    if (typeof value !== 'number' && !isRunSize(value)) throw new DTypeError(`fullLike: got fill value ${String(value)}, expected a number`);
+    if (typeof value !== 'number' && !isRunSize(value)) throw new DTypeError(`fullLike: got fill value ${show(value)}, expected a number`);
     const out = dtype ?? a.dtype;
     if (out === 'int32' && typeof value === 'number' && !Number.isFinite(value)) throw new ValueError(`fullLike: got fill value ${value} for an int32 tensor, expected a finite number`);
     return { shape: a.shape, dtype: out };

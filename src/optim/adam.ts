@@ -4,6 +4,15 @@ import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { Optimizer, type ParamGroup, type ParamGroupInput, type ParamState } from './optimizer.js';
 
+const ADAM_UNSUPPORTED = {
+  amsgrad: 'AMSGrad is not implemented',
+  maximize: 'maximize is not implemented',
+  foreach: 'Skein fuses every update already',
+  capturable: 'not applicable',
+  differentiable: 'not implemented',
+  fused: 'Skein fuses every update already',
+};
+
 export interface AdamOptions {
   [key: string]: number | readonly number[];
   lr: number;
@@ -21,7 +30,7 @@ export interface AdamOptions {
  */
 export class Adam extends Optimizer<AdamOptions> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamOptions>>, options: Partial<AdamOptions> = {}) {
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, ...options });
+    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 }, options, ADAM_UNSUPPORTED);
   }
 
   /** AdamW decays the weights directly; Adam adds λ·w to the gradient. */

@@ -4,4 +4,4 @@ export { SGD, type SGDOptions } from './sgd.js';
 export { Adam, AdamW, type AdamOptions } from './adam.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';
 export { clipGradNorm } from './clip.js';
-export { LRScheduler, StepLR, CosineAnnealingLR, LambdaLR, LinearLR, LinearWarmup } from './schedulers.js';
+export { LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR, LambdaLR, LinearLR, LinearWarmup, SequentialLR, ChainedScheduler } from './schedulers.js';

@@ -4,11 +4,14 @@
 // order, one fused elementwise pass per buffer written (see update()).
 import { noGrad } from '../autograd/grad-mode.js';
 import { isFloat } from '../dtype.js';
-import { fmtShape, ValueError } from '../errors.js';
+import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
+import { checkIterable, checkOptions, show } from '../validate.js';
 import { launchMap } from '../ops/define.js';
 import { StateDictError } from '../nn/module.js';
 import { waitForRoom } from '../runtime/stream.js';
+import { readSync } from '../read-sync.js';
 import { Tensor } from '../tensor.js';
+import { optionsOf } from '../validate.js';
 
 /** A hyper-parameter a group may hold: a number, a flag, or a pair (Adam's betas). */
 export type Hyper = number | boolean | readonly number[];
@@ -31,11 +34,29 @@ export abstract class Optimizer<O extends { lr: number } & Record<string, Hyper>
   readonly paramGroups: ParamGroup<O>[] = [];
   readonly state = new Map<Tensor, ParamState>();
 
+  readonly defaults: O;
+
+  /**
+   * options are checked against the defaults' keys BEFORE merging (a typo such as weight_decay
+   * or learningRate is refused, not silently dropped); `unsupported` names PyTorch options Skein
+   * lacks (amsgrad …), refused unless false.
+   */
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<O>>,
-    readonly defaults: O,
+    defaults: O,
+    options: Partial<O> = {},
+    private readonly unsupported: Readonly<Record<string, string>> = {},
   ) {
-    const list = [...params] as (Tensor | ParamGroupInput<O>)[];
+    const name = this.constructor.name;
+    checkOptions(name, options, Object.keys(defaults), unsupported);
+    this.defaults = { ...defaults };
+    for (const [k, v] of Object.entries(options)) if (v !== undefined && !(k in unsupported)) (this.defaults as Record<string, Hyper>)[k] = v as Hyper;
+    checkHyperTypes(name, this.defaults, defaults);
+    if (params instanceof Tensor) throw new ValueError(`${name}: got a single tensor as params, expected an iterable of tensors such as [w] or model.parameters()`);
+    if (params !== null && typeof params === 'object' && typeof (params as { parameters?: unknown }).parameters === 'function' && !(Symbol.iterator in params)) {
+      throw new ValueError(`${name}: got a ${(params as object).constructor.name} as params, expected its parameters: pass model.parameters()`);
+    }
+    const list = checkIterable(name, 'params', params, 'an iterable of tensors or of parameter groups, such as model.parameters()') as (Tensor | ParamGroupInput<O>)[];
     if (list.length === 0) throw new ValueError(`${this.constructor.name}: got an empty parameter list, expected at least one tensor`);
     const groups = list.every((p) => p instanceof Tensor) ? [{ params: list } as unknown as ParamGroupInput<O>] : (list as ParamGroupInput<O>[]);
     for (const g of groups) this.addParamGroup(g);
@@ -57,12 +78,11 @@ export abstract class Optimizer<O extends { lr: number } & Record<string, Hyper>
       if (seen.has(p)) throw new ValueError(`${name}: parameter ${i} (shape ${fmtShape(p.shape)}) appears in more than one place; expected each parameter once`);
       seen.add(p);
     });
+    const { params: _, ...own } = group as Record<string, unknown>;
+    checkOptions(name, own, Object.keys(this.defaults), this.unsupported);
     const merged = { ...this.defaults } as Record<string, Hyper>;
-    for (const [k, v] of Object.entries(group)) {
-      if (k === 'params') continue;
-      if (!(k in this.defaults)) throw new ValueError(`${name}: got an unknown option ${JSON.stringify(k)}, expected one of ${Object.keys(this.defaults).join(', ')}`);
-      merged[k] = v as Hyper;
-    }
+    for (const [k, v] of Object.entries(own)) if (v !== undefined && !(k in this.unsupported)) merged[k] = v as Hyper;
+    checkHyperTypes(name, merged, this.defaults);
     this.validate(merged as O);
     this.paramGroups.push({ ...(merged as O), params });
   }
@@ -75,13 +95,26 @@ export abstract class Optimizer<O extends { lr: number } & Record<string, Hyper>
    * The promise resolves after a turn of the event loop, once the queue is short (a step or so of
    * launches): a loop that awaits only this runs ahead of the device by a bounded amount and
    * leaves the event loop free. Ignoring it is fine; the queue stays bounded either way.
+   * Every gradient is checked first, so a bad one changes no parameter.
    * @example await optimizer.step()
    */
   step(): Promise<void> {
+    const name = `${this.constructor.name}.step`;
+    this.paramGroups.forEach((group, g) =>
+      group.params.forEach((p, i) => {
+        const grad = p.grad as unknown;
+        if (grad === null || grad === undefined) return;
+        if (!(grad instanceof Tensor)) throw new ValueError(`${name}: group ${g} parameter ${i} (shape ${fmtShape(p.shape)}) has .grad ${show(grad)}, expected a tensor or null`);
+        if (grad.ndim !== p.ndim || grad.shape.some((d, k) => d !== p.shape[k])) {
+          throw new ShapeError(`${name}: group ${g} parameter ${i} has shape ${fmtShape(p.shape)} but its .grad has shape ${fmtShape(grad.shape)}; expected equal shapes`);
+        }
+        if (grad.dtype !== p.dtype) throw new DTypeError(`${name}: group ${g} parameter ${i} is ${p.dtype} but its .grad is ${grad.dtype}; expected the same dtype`);
+      }),
+    );
     noGrad(() => {
       for (const group of this.paramGroups) {
         for (const p of group.params) {
-          if (p.grad === null) continue;
+          if (p.grad === null || p.grad === undefined) continue;
           let st = this.state.get(p);
           if (st === undefined) {
             st = { step: 0, buffers: {} };
@@ -113,7 +146,8 @@ export abstract class Optimizer<O extends { lr: number } & Record<string, Hyper>
     target.storage.version += 1;
   }
 
-  zeroGrad({ setToNone = true }: ZeroGradOptions = {}): void {
+  zeroGrad(options: ZeroGradOptions = {}): void {
+    const { setToNone = true } = optionsOf('zeroGrad', options, ['setToNone']) as ZeroGradOptions;
     for (const group of this.paramGroups) {
       for (const p of group.params) {
         if (p.grad === null) continue;
@@ -152,16 +186,16 @@ export abstract class Optimizer<O extends { lr: number } & Record<string, Hyper>
 
   /**
    * Restores hyper-parameters and state saved by stateDict(); checks every key, shape and dtype
-   * first and changes nothing if one is wrong. Async: step counts and hyper-parameters are read
-   * to the host (they drive the update's constants).
+   * first and changes nothing if one is wrong. Synchronous, as Module's and the schedulers' (and
+   * PyTorch's): step counts and hyper-parameters are read to the host with a blocking read.
    */
-  async loadStateDict(dict: Record<string, Tensor>): Promise<void> {
+  loadStateDict(dict: Record<string, Tensor>): void {
     const name = `${this.constructor.name}.loadStateDict`;
-    if (dict === null || typeof dict !== 'object') throw new StateDictError(`${name}: got ${String(dict)}, expected an object of tensors by name`);
+    if (dict === null || typeof dict !== 'object') throw new StateDictError(`${name}: got ${show(dict)}, expected an object of tensors by name`);
     const host = new Map<Tensor, ArrayLike<number>>();
     for (const [k, t] of Object.entries(dict)) {
       if (!(t instanceof Tensor)) throw new StateDictError(`${name}: ${k} is ${typeof t}, expected a Tensor`);
-      if (k.startsWith('group.') || k.endsWith('.step')) host.set(t, await t.data());
+      if (k.startsWith('group.') || k.endsWith('.step')) host.set(t, readSync(t));
     }
     const problems: string[] = [];
     const used = new Set<string>();
@@ -184,6 +218,11 @@ export abstract class Optimizer<O extends { lr: number } & Record<string, Hyper>
         if (k === 'params') continue;
         const t = take(`group.${g}.${k}`);
         if (t !== undefined) h[k] = readHyper(t, host.get(t)!, v as Hyper, `group.${g}.${k}`, problems);
+      }
+      // A scheduler records initialLr in the group; a checkpoint taken with one restores it.
+      if (!('initialLr' in group) && dict[`group.${g}.initialLr`] !== undefined) {
+        const t = take(`group.${g}.initialLr`) as Tensor;
+        h.initialLr = readHyper(t, host.get(t)!, 0, `group.${g}.initialLr`, problems);
       }
       hypers.push(h);
       for (const p of group.params) {
@@ -209,6 +248,15 @@ export abstract class Optimizer<O extends { lr: number } & Record<string, Hyper>
     this.paramGroups.forEach((group, g) => Object.assign(group, hypers[g]));
     this.state.clear();
     for (const [p, st] of states) this.state.set(p, st);
+  }
+}
+
+/** Each hyper-parameter of the kind its default has: '0.1' is not an lr. */
+function checkHyperTypes(name: string, merged: Record<string, Hyper>, defaults: Record<string, Hyper>): void {
+  for (const [k, v] of Object.entries(merged)) {
+    const like = defaults[k];
+    const ok = Array.isArray(like) ? Array.isArray(v) && v.every((x) => typeof x === 'number') : typeof v === (like === undefined ? 'number' : typeof like);
+    if (!ok) throw new ValueError(`${name}: got ${k} ${show(v)}, expected ${Array.isArray(like) ? 'an array of numbers' : typeof like === 'boolean' ? 'true or false' : 'a number'}`);
   }
 }
 

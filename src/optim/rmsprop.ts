@@ -1,6 +1,7 @@
 // RMSprop by PyTorch's rule (torch.optim.RMSprop), with optional centring and momentum.
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
+import { show } from '../validate.js';
 import { Optimizer, type ParamGroup, type ParamGroupInput, type ParamState } from './optimizer.js';
 
 export interface RMSpropOptions {
@@ -21,12 +22,12 @@ export interface RMSpropOptions {
  */
 export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<RMSpropOptions>>, options: Partial<RMSpropOptions> = {}) {
-    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, ...options });
+    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false }, options, { maximize: 'maximize is not implemented', foreach: 'Skein fuses every update already', differentiable: 'not implemented' });
   }
 
   protected validate({ lr, alpha, eps, weightDecay, momentum }: RMSpropOptions): void {
     const check = (what: string, v: number, ok: boolean, want: string) => {
-      if (!ok) throw new ValueError(`RMSprop: got ${what} ${v}, expected ${want}`);
+      if (!ok) throw new ValueError(`RMSprop: got ${what} ${show(v)}, expected ${want}`);
     };
     check('lr', lr, lr >= 0, 'a number ≥ 0');
     check('alpha', alpha, alpha >= 0, 'a number ≥ 0');

@@ -22,7 +22,7 @@ export interface SGDOptions {
  */
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<SGDOptions>>, options: Partial<SGDOptions> & { lr: number }) {
-    super(params, { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, ...options });
+    super(params, { lr: undefined as unknown as number, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false }, options, { maximize: 'maximize is not implemented', foreach: 'Skein fuses every update already', differentiable: 'not implemented' });
   }
 
   protected validate({ lr, momentum, dampening, weightDecay, nesterov }: SGDOptions): void {

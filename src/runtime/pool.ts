@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { ValueError } from '../errors.js';
+import { show } from '../validate.js';
 import { heapMemory } from '../heap.js';
 import { chooseMatmul, configureKernels, type KernelConfig } from '../kernels/index.js';
 import { closeLane } from './lane.js';
@@ -36,10 +37,20 @@ configureKernels(kernelConfig);
  * @example setNumThreads(2)
  */
 export function setNumThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1 || n > 1024) {
-    throw new ValueError(`setNumThreads: got ${String(n)}, expected an integer from 1 to 1024`);
+  // api: each worker compiles its own kernels and maps the heap (≈ 8 MB and tens of ms each), so
+  // 1024 workers on 2 cores took 31 s and 8 GB. More threads than this never pays.
+  const max = maxThreads();
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new ValueError(`setNumThreads: got ${show(n)}, expected an integer from 1 to ${max} (${THREADS_PER_CORE} × the ${availableParallelism()} cores of this machine)`);
   }
   threads = n;
+}
+
+const THREADS_PER_CORE = 4;
+
+/** The most worker threads setNumThreads accepts here. */
+export function maxThreads(): number {
+  return THREADS_PER_CORE * Math.max(1, availableParallelism());
 }
 
 export function getNumThreads(): number {

@@ -16,6 +16,7 @@ import type { Storage } from '../storage.js';
 import { runOnLane } from './lane.js';
 import { activeKernelConfig, getNumThreads, runOnPool } from './pool.js';
 import { CONTROL_SLOTS, DONE, EXITED, FAILED, runTiles, type TileJob } from './tiles.js';
+import { show } from '../validate.js';
 
 export interface Launch {
   /** The op's name, for errors. */
@@ -102,6 +103,8 @@ let injectedFault: 'throw' | 'exit' | null = null;
 function kernelError(launch: Queued, err: unknown): Error {
   if (err instanceof SkeinError && 'run' in launch) return err;
   const e = err instanceof Error ? err : new Error(String(err));
+  // api: a kernel's overflow (an int32 sum that does not fit) is a bad value, not a bad index.
+  if (e.name === 'RangeError' && / overflows /.test(e.message)) return new ValueError(`${launch.op}: ${e.message}`, { cause: e });
   if ('run' in launch) return new DeviceError(`${launch.op}: ${e.message}`, { cause: e });
   if (e.name === 'RangeError') return new IndexError(e.message.startsWith(launch.op) ? e.message : `${launch.op}: ${e.message}`, { cause: e });
   if (/exited|terminat/i.test(e.message)) {
@@ -119,8 +122,46 @@ class Stream {
   /** Callers of room(): each resolves once the queue is no deeper than its bound. */
   private roomWaiters: { bound: number; resolve: () => void }[] = [];
   private pendingRoom: { bound: number; promise: Promise<void> } | null = null;
-  /** The first failure no read has reported yet; synchronize() rejects with it. */
-  private pendingError: Error | null = null;
+  /**
+   * Failures no read has reported yet, with the storages their launch wrote (api: kept per
+   * launch so a scoped synchronize, and Session.run, report only failures of what they own;
+   * an unscoped synchronize() reports the first, as before).
+   */
+  private pending: { error: Error; writes: readonly Storage[] }[] = [];
+
+  /**
+   * api: the old bits of in-place targets whose launch runs off the main thread (lane or pool).
+   * A fault mid-launch, or shutdown() while it is in flight, leaves tiles half-applied; the
+   * target then gets these bits back and stays readable (the failure is still reported by
+   * synchronize()). Costs one copy of the target per such launch (optimizer updates of large
+   * parameters): the price of "updated or unchanged, never half-written".
+   */
+  private backups = new Map<Queued, ArrayLike<number>[]>();
+  /** In-place launches shutdown() caught in flight: restored once the pool has stopped. */
+  private abandonedInPlace: Queued[] = [];
+
+  private backUp(launch: Queued): void {
+    if (launch.inPlace) this.backups.set(launch, launch.writes.map((s) => s.data.slice()));
+  }
+
+  /** Puts an in-place target's old bits back; false if there were none (a fresh output). */
+  private restore(launch: Queued): boolean {
+    const saved = this.backups.get(launch);
+    this.backups.delete(launch);
+    if (saved === undefined) return false;
+    launch.writes.forEach((s, i) => s.data.set(saved[i]));
+    return true;
+  }
+
+  /** After shutdown's pool teardown (no worker can still write): in-flight in-place targets get their old bits. */
+  restoreAbandoned(): void {
+    for (const launch of this.abandonedInPlace) this.restore(launch);
+    this.abandonedInPlace = [];
+  }
+
+  private note(error: Error | null, writes: readonly Storage[]): void {
+    if (error !== null && this.pending.length < 64) this.pending.push({ error, writes });
+  }
   /** shutdown() calls so far, and why: reads waiting across one reject with it. */
   private shutdowns = 0;
   private shutdownReason: Error | null = null;
@@ -178,7 +219,7 @@ class Stream {
 
   /** A read is reporting err to its caller: synchronize() need not report it again. */
   reported(err: Error): Error {
-    if (this.pendingError === err) this.pendingError = null;
+    this.pending = this.pending.filter((p) => p.error !== err);
     return err;
   }
 
@@ -186,12 +227,17 @@ class Stream {
     return this.inflight === null && !this.pumpScheduled && this.head === this.queue.length;
   }
 
-  /** Resolves once every launch so far has run; rejects with a failure no read has reported. */
-  async synchronize(): Promise<void> {
+  /**
+   * Resolves once every launch so far has run; rejects with a failure no read has reported:
+   * any (scope undefined), or only one whose launch wrote a storage in scope.
+   */
+  async synchronize(scope?: ReadonlySet<Storage>): Promise<void> {
     await this.idle();
-    const err = this.pendingError;
-    this.pendingError = null;
-    if (err !== null) throw err;
+    const i = scope === undefined ? (this.pending.length > 0 ? 0 : -1) : this.pending.findIndex((p) => p.writes.some((s) => scope.has(s)));
+    if (i < 0) return;
+    const err = this.pending[i].error;
+    this.pending = scope === undefined ? [] : this.pending.filter((p) => p.error !== err);
+    throw err;
   }
 
   /**
@@ -218,10 +264,15 @@ class Stream {
     this.shutdownReason = reason;
     while (this.head < this.queue.length) {
       const launch = this.queue[this.head++] as Queued;
-      if (launch.inPlace) this.pendingError ??= reason;
+      if (launch.inPlace) this.note(reason, launch.writes);
       else for (const s of launch.writes) s.error ??= reason;
     }
-    if (this.inflight !== null) {
+    if (this.inflight !== null && this.backups.has(this.inflight.launch)) {
+      // An in-place update in flight: its target gets its old bits back after the pool stops.
+      this.abandonedInPlace.push(this.inflight.launch);
+      this.note(reason, this.inflight.launch.writes);
+      this.inflight.finished = true;
+    } else if (this.inflight !== null) {
       for (const s of this.inflight.launch.writes) s.error ??= reason;
       // Its pool tasks still settle later (rejected by the pool's teardown); they must not report
       // that as a fresh failure to the next synchronize(), nor restart the pump.
@@ -240,7 +291,7 @@ class Stream {
     const poisoned = launch.reads.find((s) => s.error !== null);
     if (poisoned !== undefined) {
       // A failed producer: fresh outputs inherit its error; an in-place target keeps its old values.
-      if (launch.inPlace) this.pendingError ??= poisoned.error;
+      if (launch.inPlace) this.note(poisoned.error, launch.writes);
       else for (const s of launch.writes) s.error = poisoned.error;
       return;
     }
@@ -278,11 +329,13 @@ class Stream {
     const fault = injectedFault ?? undefined;
     injectedFault = null;
     stats.laneLaunches += 1;
+    this.backUp(launch);
     try {
       runOnLane(launch.task, units, grain, fault, threads - 1, activeKernelConfig());
     } catch (err) {
       this.fail(launch, err);
     }
+    this.backups.delete(launch);
   }
 
   private dispatch(launch: Launch, units: number, unitCost: number): void {
@@ -299,6 +352,7 @@ class Stream {
     const tasks = Math.min(getNumThreads(), tiles);
     stats.poolLaunches += 1;
     stats.poolTasks += tasks;
+    this.backUp(launch);
     const entry: InFlight = { launch, job, finished: false };
     this.inflight = entry;
     const runs = Array.from({ length: tasks }, () => runOnPool(job));
@@ -307,6 +361,7 @@ class Stream {
       entry.finished = true;
       const failure = results.find((r) => r.status === 'rejected');
       if (failure !== undefined) this.fail(launch, (failure as PromiseRejectedResult).reason);
+      this.backups.delete(launch);
       if (this.inflight === entry) this.inflight = null;
       this.pump();
     });
@@ -347,8 +402,9 @@ class Stream {
 
   private fail(launch: Queued, err: unknown): void {
     const error = kernelError(launch, err);
-    for (const s of launch.writes) s.error = error;
-    this.pendingError ??= error;
+    // An in-place target with a backup keeps its old bits and stays readable; others are marked.
+    if (!this.restore(launch)) for (const s of launch.writes) s.error = error;
+    this.note(error, launch.writes);
   }
 
   /** Runs queued launches in order until one goes to the pool or the time slice ends. */
@@ -401,6 +457,7 @@ class Stream {
         }
       }
       if (Atomics.load(control, FAILED) !== 0) this.fail(entry.launch, new Error(Atomics.load(control, FAILED) === EXITED ? 'a worker exited' : 'a worker threw'));
+      this.backups.delete(entry.launch);
       entry.finished = true;
       this.inflight = null;
     }
@@ -453,11 +510,12 @@ export function waitForRoom(bound = STEP_BOUND): Promise<void> {
 
 /**
  * Waits until every op issued so far has run; rejects with the first device failure not yet
- * reported by a read.
- * @example await synchronize()
+ * reported by a read. Given tensors (a loop's parameters, say), it rejects only with a failure
+ * of an op that wrote one of them, so concurrent loops do not receive each other's errors.
+ * @example await synchronize()  // or: await synchronize(...model.parameters())
  */
-export function synchronize(): Promise<void> {
-  return stream.synchronize();
+export function synchronize(...tensors: { storage: Storage }[]): Promise<void> {
+  return stream.synchronize(tensors.length === 0 ? undefined : new Set(tensors.map((t) => t.storage)));
 }
 
 /**
@@ -467,7 +525,7 @@ export function synchronize(): Promise<void> {
  * @example setInlineLimit(0) // every launch with more than one unit goes to the pool
  */
 export function setInlineLimit(ns: number): void {
-  if (typeof ns !== 'number' || !(ns >= 0)) throw new ValueError(`setInlineLimit: got ${String(ns)}, expected a non-negative number of nanoseconds`);
+  if (typeof ns !== 'number' || !(ns >= 0)) throw new ValueError(`setInlineLimit: got ${show(ns)}, expected a non-negative number of nanoseconds`);
   inlineLimitNs = ns;
 }
 
@@ -482,7 +540,7 @@ export function getInlineLimit(): number {
  * @example setLaneLimit(0)
  */
 export function setLaneLimit(ns: number): void {
-  if (typeof ns !== 'number' || !(ns >= 0)) throw new ValueError(`setLaneLimit: got ${String(ns)}, expected a non-negative number of nanoseconds`);
+  if (typeof ns !== 'number' || !(ns >= 0)) throw new ValueError(`setLaneLimit: got ${show(ns)}, expected a non-negative number of nanoseconds`);
   laneLimitNs = ns;
 }
 

@@ -86,8 +86,8 @@ async function check(spec: OpSpec, call: Call): Promise<void> {
   if (got.kind === 'thrown' && want.mayRefuse && got.err instanceof ShapeError) return;
   if (got.kind === 'thrown') throw new Error(`expected a result, the call threw: ${got.err instanceof Error ? `${got.err.name}: ${got.err.message}\n${got.err.stack}` : String(got.err)}`);
   if (want instanceof BadIndex) {
-    if (got.kind !== 'readFailed') throw new Error('expected the read to reject with an IndexError for an out-of-range index, it resolved');
-    expectCleanError(got.err, spec, IndexError);
+    if (got.kind !== 'readFailed') throw new Error(`expected the read to reject with a ${want.error.name} (${want.message}), it resolved`);
+    expectCleanError(got.err, spec, want.error);
     return;
   }
   if (got.kind === 'readFailed') throw new Error(`expected a result, the read rejected: ${String(got.err)}`);

@@ -3,7 +3,7 @@
 // a value of a shape and dtype, or Invalid (the call must throw a SkeinError naming the op), or
 // a bad index (the read must reject with an IndexError naming the op).
 import fc from 'fast-check';
-import { cat, where, type DType, type OpName, type Tensor } from '../../../src/index.js';
+import { cat, IndexError, SkeinError, ValueError, where, type DType, type OpName, type Tensor } from '../../../src/index.js';
 import * as ref from '../../support/reference.js';
 import { opsSpecs } from './specs-ops.js';
 import { SEQ_SPECS } from './specs-seq.js';
@@ -14,8 +14,15 @@ type Nd = ref.Nd;
 
 /** The reference's verdict that a call is bad input. */
 export class Invalid extends Error {}
-/** The reference's verdict that an index value is out of range: the read must reject. */
-export class BadIndex extends Error {}
+/** The reference's verdict that a value on the device is bad (an index out of range, an int32 sum that overflows): the read must reject. */
+export class BadIndex extends Error {
+  constructor(
+    message: string,
+    readonly error: typeof SkeinError = IndexError,
+  ) {
+    super(message);
+  }
+}
 
 export interface Expected {
   nd: Nd;
@@ -154,6 +161,7 @@ function binary(method: string): OpSpec {
       const [b, db] = operandRef(x, dtypes, other);
       broadcast([x[0].shape, b.shape]);
       if (arith === undefined) return result(mapB((p, q) => Number(COMPARE[method](p, q)), x[0], b), 'bool', 'exact');
+      if ((method === 'sub' && dtypes[0] === 'bool' && db === 'bool')) invalid('sub of two bools');
       let dtype = promote(dtypes[0], db);
       if (method === 'div' || method === 'pow') dtype = floating(dtype);
       return result(mapB(arith, x[0], b), dtype);
@@ -185,6 +193,8 @@ function reduction(method: 'sum' | 'max' | 'min'): OpSpec {
       if (method !== 'sum' && list.some((i) => a.shape[i] === 0)) invalid('empty reduction');
       const out = ref.reduce(a, list, keepdim, fold);
       if (method !== 'sum') return result(out, d, 'exact');
+      // An int32 sum that does not fit int32 is refused at the read (PyTorch would give int64).
+      if (!isFloat(d) && out.data.some((v) => v > 2 ** 31 - 1 || v < -(2 ** 31))) throw new BadIndex('int32 overflow', ValueError);
       return result(out, isFloat(d) ? d : 'int32', 'sum', ref.reduce(a, list, keepdim, (v) => ref.sumOf(v.map(Math.abs))));
     },
     names: [method],
@@ -276,12 +286,12 @@ function permuteRef(a: Nd, dims: unknown[]): number[] {
   return a.shape.length === 0 ? [] : norm;
 }
 
-/** An int32 index for size `size`: mostly in range (negative ones count from the end), sometimes not. */
+/** An int32 index for size `size`: mostly in range, sometimes not (negative ones are refused, as PyTorch's index_select/gather). */
 const indexValue = (size: number) => fc.oneof({ weight: 12, arbitrary: fc.integer({ min: -size, max: Math.max(size - 1, -size) }) }, { weight: 1, arbitrary: fc.constantFrom(size, -size - 1, 2 ** 31 - 1) });
 
 /** A bad index fails the read only if the kernel reads it: with no rows before `dim`, none is read. */
 function indexCheck(index: Nd, size: number, rowsBefore = 1): number[] {
-  if (rowsBefore > 0 && index.data.some((i) => i < -size || i >= size)) throw new BadIndex('index out of range');
+  if (rowsBefore > 0 && index.data.some((i) => i < 0 || i >= size)) throw new BadIndex('index out of range');
   return index.data;
 }
 
@@ -323,7 +333,7 @@ const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b
 
 export const SPECS: Record<OpName, OpSpec> = {
   ...opsSpecs({ unary: unary as (method: string, f: (v: number) => number, rule: (d: DType) => DType) => OpSpec, result, dimOf, invalid, dimArgArb }),
-  neg: unary('neg', (v) => -v, same),
+  neg: { ...unary('neg', (v) => -v, same), ref: ([a], [d]) => (d === 'bool' ? invalid('bool neg') : result(ref.map((v) => -v, a), d)) },
   exp: unary('exp', Math.exp, floating),
   log: unary('log', Math.log, floating),
   sqrt: unary('sqrt', Math.sqrt, floating),
@@ -336,7 +346,10 @@ export const SPECS: Record<OpName, OpSpec> = {
   clamp: {
     call: fc.tuple(inputArb(), fc.oneof(fc.constant(undefined), numberArb, junkArb), fc.oneof(fc.constant(undefined), numberArb, junkArb)).map(([a, min, max]) => ({ inputs: [a], args: { min, max } })),
     run: ([a], bounds) => a.clamp(bounds),
-    ref: ([a], [d], { min = -Infinity, max = Infinity }) => {
+    ref: ([a], [d], bounds) => {
+      // null is no bound, as PyTorch's None.
+      const min = bounds.min ?? -Infinity;
+      const max = bounds.max ?? Infinity;
       if (typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max)) invalid('bounds');
       const fractional = [min, max].some((b) => Number.isFinite(b) && !Number.isInteger(b));
       return result(ref.map((v) => Math.min(Math.max(v, min), max), a), fractional ? floating(d) : d);

@@ -26,7 +26,7 @@ export function setPrintOptions(next: PrintOptions): void {
   if (next === null || typeof next !== 'object') throw new ValueError(`setPrintOptions: got ${show(next)}, expected { threshold?, edgeitems?, precision? }`);
   const { threshold = options.threshold, edgeitems = options.edgeitems, precision = options.precision, ...rest } = next;
   const unknown = Object.keys(rest);
-  if (unknown.length > 0) throw new ValueError(`setPrintOptions: got an unknown option ${JSON.stringify(unknown[0])}, expected threshold, edgeitems or precision`);
+  if (unknown.length > 0) throw new ValueError(`setPrintOptions: got an unknown option ${show(unknown[0])}, expected threshold, edgeitems or precision`);
   if (!(typeof threshold === 'number' && threshold >= 0)) throw new ValueError(`setPrintOptions: got threshold ${show(threshold)}, expected a non-negative number (Infinity: never summarise)`);
   if (!(Number.isSafeInteger(edgeitems) && edgeitems >= 1)) throw new ValueError(`setPrintOptions: got edgeitems ${show(edgeitems)}, expected a positive integer`);
   if (precision !== null && !(Number.isInteger(precision) && precision >= 0 && precision <= 20)) throw new ValueError(`setPrintOptions: got precision ${show(precision)}, expected an integer from 0 to 20, or null`);

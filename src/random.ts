@@ -1,6 +1,7 @@
 // More seeded draws (randint, normal, bernoulli, multinomial), from the same counter-based
 // generator as randn (creation.ts): element i of a draw is a pure function of (seed, counter + i),
 // so the draws are the same on any thread count, and manualSeed makes them repeat.
+import { show } from './validate.js';
 import { rand, randn, reserveDraws, type TensorOptions } from './creation.js';
 import { checkDType, isFloat, type DType } from './dtype.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from './errors.js';
@@ -54,7 +55,7 @@ export function normal(mean: number | Tensor, std: number | Tensor, shape?: numb
     if (options.requiresGrad) t.requiresGrad = true;
     return t;
   }
-  if (shape !== undefined) throw new ShapeError(`normal: got tensor mean/std and a shape ${JSON.stringify(shape)}, expected no shape (the tensors give it)`);
+  if (shape !== undefined) throw new ShapeError(`normal: got tensor mean/std and a shape ${show(shape)}, expected no shape (the tensors give it)`);
   // A tensor mean or std: z·std + mean, with z standard normal over the broadcast shape. Detached:
   // PyTorch's normal passes zero gradients to mean and std (it is a draw, not a reparameterisation).
   const m = isTensor(mean) ? mean.detach() : mean;

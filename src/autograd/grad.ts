@@ -34,7 +34,7 @@ function tensorList(what: string, x: unknown): Tensor[] {
  */
 export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options: GradOptions = {}): (Tensor | null)[] {
   if (options === null || typeof options !== 'object') throw new ValueError(`grad: got options ${show(options)}, expected an object`);
-  for (const k of Object.keys(options)) if (!GRAD_OPTIONS.has(k)) throw new ValueError(`grad: got an unknown option ${JSON.stringify(k)}, expected one of ${[...GRAD_OPTIONS].join(', ')}`);
+  for (const k of Object.keys(options)) if (!GRAD_OPTIONS.has(k)) throw new ValueError(`grad: got an unknown option ${show(k)}, expected one of ${[...GRAD_OPTIONS].join(', ')}`);
   const outs = tensorList('outputs', outputs);
   const ins = tensorList('inputs', inputs);
   const { gradOutputs = null, createGraph = false, allowUnused = false } = options;

@@ -5,6 +5,7 @@
 // tensor and before any later op, so `allReduce(g); g.div(2)` needs no await. They work in place
 // on the tensor's memory; the addon's communication thread makes the MPI call while the main
 // thread and the pool go on.
+import { show } from '../validate.js';
 import { inspect } from 'node:util';
 import { DistributedError, DTypeError, fmtShape, ValueError } from '../errors.js';
 import { submitExternal, synchronize } from '../runtime/stream.js';
@@ -110,7 +111,7 @@ function elements(op: string, t: Tensor): CollectiveArray {
 
 function reduceCode(op: string, t: Tensor, options: ReduceOptions | undefined): number {
   const name = options?.op ?? 'sum';
-  if (!Object.hasOwn(REDUCE, name)) throw new ValueError(`${op}: got op ${JSON.stringify(name)}, expected 'sum', 'avg', 'max' or 'min'`);
+  if (!Object.hasOwn(REDUCE, name)) throw new ValueError(`${op}: got op ${show(name)}, expected 'sum', 'avg', 'max' or 'min'`);
   if (name === 'avg' && t.dtype === 'int32') throw new DTypeError(`${op}: got op 'avg' on an int32 tensor, expected float32 or float64 (or op 'sum')`);
   return REDUCE[name];
 }

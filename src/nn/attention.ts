@@ -1,6 +1,7 @@
 // Attention as torch.nn has it: scaledDotProductAttention (PyTorch 2.x semantics),
 // MultiheadAttention and TransformerEncoderLayer with PyTorch's parameter names, composed from
 // tensor methods (matmul, softmax, masks), so autograd differentiates them as they stand.
+import { show } from '../validate.js';
 import { arange } from '../creation.js';
 import { isFloat, type DType } from '../dtype.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
@@ -234,7 +235,7 @@ export class TransformerEncoderLayer extends Module {
     super();
     const { dimFeedforward = 2048, dropout = 0.1, activation = 'relu', layerNormEps = 1e-5, batchFirst = false, normFirst = false, bias = true, dtype = 'float32' } = options;
     if (activation !== 'relu' && activation !== 'gelu' && typeof activation !== 'function') {
-      throw new ValueError(`TransformerEncoderLayer: got activation ${JSON.stringify(activation)}, expected 'relu', 'gelu' or a function`);
+      throw new ValueError(`TransformerEncoderLayer: got activation ${show(activation)}, expected 'relu', 'gelu' or a function`);
     }
     this.self_attn = new MultiheadAttention(dModel, nhead, { batchFirst, dropout, bias, dtype });
     this.linear1 = new Linear(dModel, dimFeedforward, { bias, dtype });

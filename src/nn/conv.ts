@@ -1,5 +1,6 @@
 // Convolution layers: each holds PyTorch's parameters (same names, layouts and initialisation)
 // and applies nn.functional's convolution.
+import { show } from '../validate.js';
 import type { DType } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
@@ -31,7 +32,7 @@ function channels(op: string, inChannels: number, outChannels: number, groups: n
 
 function kernelDims(op: string, kernelSize: Pair, n: number): number[] {
   const ks = typeof kernelSize === 'number' ? new Array<number>(n).fill(kernelSize) : Array.isArray(kernelSize) ? [...kernelSize] : [];
-  if (ks.length !== n || ks.some((k) => !Number.isInteger(k) || k <= 0)) throw new ValueError(`${op}: got kernelSize ${JSON.stringify(kernelSize)}, expected ${n === 1 ? 'a positive integer' : 'a positive integer or two'}`);
+  if (ks.length !== n || ks.some((k) => !Number.isInteger(k) || k <= 0)) throw new ValueError(`${op}: got kernelSize ${show(kernelSize)}, expected ${n === 1 ? 'a positive integer' : 'a positive integer or two'}`);
   return ks;
 }
 
@@ -54,7 +55,7 @@ abstract class ConvNd extends Module {
   constructor(op: string, dims: number, readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, { stride = 1, padding = 0, dilation = 1, groups = 1, bias = true, paddingMode = 'zeros', dtype = 'float32' }: ConvModuleOptions, transposed = false) {
     super();
     channels(op, inChannels, outChannels, groups);
-    if (paddingMode !== 'zeros') throw new ValueError(`${op}: got paddingMode ${JSON.stringify(paddingMode)}, expected 'zeros'`);
+    if (paddingMode !== 'zeros') throw new ValueError(`${op}: got paddingMode ${show(paddingMode)}, expected 'zeros'`);
     const k = kernelDims(op, kernelSize, dims);
     const shape = transposed ? [inChannels, outChannels / groups, ...k] : [outChannels, inChannels / groups, ...k];
     const p = initConv(Tensor.empty(shape, dtype), outChannels, bias);

@@ -1,6 +1,7 @@
 // Activations, losses, oneHot and pad of issue 11, composed from tensor methods (no kernel or
 // backward of their own). Branches are built with where; the branch not taken is fed a clamped
 // input, so its gradient is 0·(finite), never 0·∞ = NaN.
+import { checkTensorArg, show } from '../validate.js';
 import { arange, tensor } from '../creation.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
 import { normalizeDim } from '../shape.js';
@@ -11,7 +12,7 @@ function reduce(op: string, loss: Tensor, reduction: Reduction): Tensor {
   if (reduction === 'mean') return loss.mean();
   if (reduction === 'sum') return loss.sum();
   if (reduction === 'none') return loss;
-  throw new ValueError(`${op}: got reduction ${JSON.stringify(reduction)}, expected 'mean', 'sum' or 'none'`);
+  throw new ValueError(`${op}: got reduction ${show(reduction)}, expected 'mean', 'sum' or 'none'`);
 }
 
 function sameShapes(op: string, a: Tensor, b: Tensor): void {
@@ -80,12 +81,13 @@ export interface GeluOptions {
 
 /** GELU (Hendrycks & Gimpel, 2016): x·Φ(x) = ½x(1 + erf(x/√2)), or its tanh approximation. */
 export function gelu(x: Tensor, opts?: GeluOptions): Tensor {
+  checkTensorArg('gelu', 'input', x);
   const { approximate = 'none' } = options('gelu', opts);
   if (approximate === 'tanh') {
     const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
     return x.mul(inner.tanh().add(1)).mul(0.5);
   }
-  if (approximate !== 'none') throw new ValueError(`gelu: got approximate ${JSON.stringify(approximate)}, expected 'none' or 'tanh'`);
+  if (approximate !== 'none') throw new ValueError(`gelu: got approximate ${show(approximate)}, expected 'none' or 'tanh'`);
   return x.mul(x.mul(Math.SQRT1_2).erf().add(1)).mul(0.5);
 }
 
@@ -174,9 +176,9 @@ export interface PadOptions {
 export function pad(x: Tensor, pads: readonly number[], opts?: PadOptions): Tensor {
   const { mode = 'constant', value = 0 } = options('pad', opts);
   if (!Array.isArray(pads) || pads.length % 2 !== 0 || pads.length / 2 > x.ndim || pads.some((p) => !Number.isInteger(p))) {
-    throw new ValueError(`pad: got pads ${JSON.stringify(pads)} for a tensor of rank ${x.ndim}, expected an even number (at most ${2 * x.ndim}) of integers`);
+    throw new ValueError(`pad: got pads ${show(pads)} for a tensor of rank ${x.ndim}, expected an even number (at most ${2 * x.ndim}) of integers`);
   }
-  if (mode !== 'constant' && mode !== 'reflect' && mode !== 'replicate') throw new ValueError(`pad: got mode ${JSON.stringify(mode)}, expected 'constant', 'reflect' or 'replicate'`);
+  if (mode !== 'constant' && mode !== 'reflect' && mode !== 'replicate') throw new ValueError(`pad: got mode ${show(mode)}, expected 'constant', 'reflect' or 'replicate'`);
   if (typeof value !== 'number' || Number.isNaN(value)) throw new ValueError(`pad: got value ${String(value)}, expected a number`);
   let out = x;
   for (let k = 0; k < pads.length / 2; k++) {

@@ -1,6 +1,7 @@
 // nn.functional's vision layers: convolution, pooling and normalisation, as torch.nn.functional.
 // Each turns PyTorch's arguments into sizes and applies ops of the table (conv2d, maxPool2d …);
 // the 1-D forms are the 2-D ops on a height-1 view. Batch and group norm are compositions.
+import { show } from '../validate.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { fmtShape, ShapeError, ValueError } from '../errors.js';
 import type { ConvAttrs } from '../ops/conv.js';
@@ -13,7 +14,7 @@ export type Pair = number | [number, number];
 function pair(op: string, what: string, v: Pair | readonly number[], min: number, size = 2): number[] {
   const xs = typeof v === 'number' ? new Array<number>(size).fill(v) : Array.isArray(v) ? [...v] : [];
   if (xs.length !== size || xs.some((d) => !Number.isInteger(d) || d < min)) {
-    throw new ValueError(`${op}: got ${what} ${JSON.stringify(v)}, expected ${size === 1 ? 'an integer' : `an integer or ${size} integers`} ≥ ${min}`);
+    throw new ValueError(`${op}: got ${what} ${show(v)}, expected ${size === 1 ? 'an integer' : `an integer or ${size} integers`} ≥ ${min}`);
   }
   return xs;
 }
@@ -43,7 +44,7 @@ function convAttrs(op: string, kernel: number[], { stride = 1, padding = 0, dila
   if (padding === 'valid') {
     begin = end = new Array<number>(n).fill(0);
   } else if (padding === 'same') {
-    if (s.some((x) => x !== 1)) throw new ValueError(`${op}: got padding 'same' with stride ${JSON.stringify(stride)}, expected stride 1 (PyTorch does not support 'same' for strided convolutions)`);
+    if (s.some((x) => x !== 1)) throw new ValueError(`${op}: got padding 'same' with stride ${show(stride)}, expected stride 1 (PyTorch does not support 'same' for strided convolutions)`);
     begin = kernel.map((k, i) => Math.floor((d[i] * (k - 1)) / 2));
     end = kernel.map((k, i) => d[i] * (k - 1) - begin[i]);
   } else {
@@ -111,10 +112,10 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | n
   const p = pair(op, 'padding', padding, 0);
   const d = pair(op, 'dilation', dilation, 1);
   const extra = pair(op, 'outputPadding', outputPadding, 0);
-  if (extra.some((e, i) => e >= Math.max(s[i], d[i]))) throw new ValueError(`${op}: got outputPadding ${JSON.stringify(outputPadding)}, expected less than max(stride, dilation) in each dim`);
+  if (extra.some((e, i) => e >= Math.max(s[i], d[i]))) throw new ValueError(`${op}: got outputPadding ${show(outputPadding)}, expected less than max(stride, dilation) in each dim`);
   if (!Number.isInteger(groups) || groups < 1) throw new ValueError(`${op}: got groups ${String(groups)}, expected a positive integer`);
   const outSize = [0, 1].map((i) => ((x.shape[i + 2] as number) - 1) * s[i] - 2 * p[i] + d[i] * (kernel[i] - 1) + extra[i] + 1);
-  if (outSize.some((o) => o <= 0)) throw new ShapeError(`${op}: got input shape ${fmtShape(x.shape)} with padding ${JSON.stringify(padding)}, which leaves an output of ${outSize.join('×')}; expected a positive size`);
+  if (outSize.some((o) => o <= 0)) throw new ShapeError(`${op}: got input shape ${fmtShape(x.shape)} with padding ${show(padding)}, which leaves an output of ${outSize.join('×')}; expected a positive size`);
   const y = x.applyOp(OPS.convTranspose2d, [x, weight], { stride: s, padding: p, dilation: d, groups, outSize });
   return unbatch(addBias(op, y, bias, 2));
 }
@@ -142,18 +143,18 @@ function poolAttrs(op: string, x: Tensor, n: number, kernelSize: Pair, o: { stri
   const s = o.stride === undefined || o.stride === null ? k : pair(op, 'stride', o.stride, 1, n);
   const p = pair(op, 'padding', o.padding ?? 0, 0, n);
   const d = pair(op, 'dilation', o.dilation ?? 1, 1, n);
-  if (p.some((v, i) => v > Math.floor(k[i] / 2))) throw new ValueError(`${op}: got padding ${JSON.stringify(o.padding)} for kernelSize ${JSON.stringify(kernelSize)}, expected at most half the kernel size`);
+  if (p.some((v, i) => v > Math.floor(k[i] / 2))) throw new ValueError(`${op}: got padding ${show(o.padding)} for kernelSize ${show(kernelSize)}, expected at most half the kernel size`);
   const lift = (xs: number[], one: number) => (n === 1 ? [one, xs[0]] : xs);
   const inSize = (x.shape as number[]).slice(-2);
   const [kk, ss, pp, dd] = [lift(k, 1), lift(s, 1), lift(p, 0), lift(d, 1)];
   const outSize = inSize.map((size, i) => poolOut(size, kk[i], ss[i], pp[i], dd[i], o.ceilMode === true));
-  if (outSize.some((v) => v <= 0)) throw new ShapeError(`${op}: got input shape ${fmtShape(x.shape)} for kernelSize ${JSON.stringify(kernelSize)}, which leaves an output of ${outSize.join('×')}; expected a positive size`);
+  if (outSize.some((v) => v <= 0)) throw new ShapeError(`${op}: got input shape ${fmtShape(x.shape)} for kernelSize ${show(kernelSize)}, which leaves an output of ${outSize.join('×')}; expected a positive size`);
   // A dilated window can straddle the input and touch only padding; it would have no maximum.
   inSize.forEach((size, i) => {
     for (let at = 0; at < outSize[i]; at++) {
       const start = at * ss[i] - pp[i];
       if (!Array.from({ length: kk[i] }, (_, j) => start + j * dd[i]).some((t) => t >= 0 && t < size)) {
-        throw new ValueError(`${op}: got input shape ${fmtShape(x.shape)} with kernelSize ${JSON.stringify(kernelSize)}, padding ${JSON.stringify(o.padding ?? 0)} and dilation ${JSON.stringify(o.dilation ?? 1)}, whose window ${at} along dim ${i - 2} covers only padding; expected every window to overlap the input`);
+        throw new ValueError(`${op}: got input shape ${fmtShape(x.shape)} with kernelSize ${show(kernelSize)}, padding ${show(o.padding ?? 0)} and dilation ${show(o.dilation ?? 1)}, whose window ${at} along dim ${i - 2} covers only padding; expected every window to overlap the input`);
       }
     }
   });
@@ -228,7 +229,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | [number | null
   spatial(op, x, 2);
   const inSize = (x.shape as number[]).slice(-2);
   const sizes = typeof outputSize === 'number' ? [outputSize, outputSize] : Array.isArray(outputSize) && outputSize.length === 2 ? outputSize.map((d, i) => (d === null ? inSize[i] : d)) : [];
-  if (sizes.length !== 2 || sizes.some((d) => !Number.isInteger(d) || d < 1)) throw new ValueError(`${op}: got outputSize ${JSON.stringify(outputSize)}, expected a positive integer or a pair of them (null keeps a dim)`);
+  if (sizes.length !== 2 || sizes.some((d) => !Number.isInteger(d) || d < 1)) throw new ValueError(`${op}: got outputSize ${show(outputSize)}, expected a positive integer or a pair of them (null keeps a dim)`);
   const attrs: PoolAttrs = { kernel: [1, 1], stride: [1, 1], padding: [0, 0], dilation: [1, 1], inSize, outSize: sizes as number[], adaptive: true };
   return x.applyOp(OPS.avgPool2d, [x], attrs);
 }

@@ -13,7 +13,7 @@ function reduce(op: string, loss: Tensor, reduction: Reduction): Tensor {
   if (reduction === 'mean') return loss.mean();
   if (reduction === 'sum') return loss.sum();
   if (reduction === 'none') return loss;
-  throw new ValueError(`${op}: got reduction ${JSON.stringify(reduction)}, expected 'mean', 'sum' or 'none'`);
+  throw new ValueError(`${op}: got reduction ${show(reduction)}, expected 'mean', 'sum' or 'none'`);
 }
 
 function sameShapes(op: string, a: Tensor, b: Tensor): void {
@@ -153,7 +153,9 @@ function crossEntropyIn(logits: Tensor, target: Tensor, { reduction = 'mean', la
   }
   const classDim = logits.ndim === 1 ? 0 : 1;
   if (target.dtype === 'float32' || target.dtype === 'float64') {
-    sameShapes('crossEntropy', logits, target);
+    if (target.ndim !== logits.ndim || target.shape.some((d, i) => d !== logits.shape[i])) {
+      throw new DTypeError(`crossEntropy: got a target of dtype ${target.dtype}, expected int32 class indices (or float class probabilities of the input's shape ${fmtShape(logits.shape)}; got shape ${fmtShape(target.shape)})`);
+    }
     const classes = logits.shape[classDim];
     const soft = labelSmoothing > 0 ? target.mul(1 - labelSmoothing).add(labelSmoothing / classes) : target;
     return reduce('crossEntropy', soft.mul(logits.logSoftmax(classDim)).sum(classDim).neg(), reduction);

@@ -1,5 +1,6 @@
 // Weight initialisation, as PyTorch's torch.nn.init defines it, drawn from Skein's seeded
 // generator. Each function fills the tensor in place (without recording) and returns it.
+import { show } from '../validate.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { rand, randn } from '../creation.js';
 import { isFloat } from '../dtype.js';
@@ -33,7 +34,7 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
     case 'selu':
       return 3 / 4;
     default:
-      throw new ValueError(`calculateGain: got nonlinearity ${JSON.stringify(nonlinearity)}, expected linear, sigmoid, tanh, relu, leaky_relu or selu`);
+      throw new ValueError(`calculateGain: got nonlinearity ${show(nonlinearity)}, expected linear, sigmoid, tanh, relu, leaky_relu or selu`);
   }
 }
 
@@ -76,7 +77,7 @@ export interface KaimingOptions {
 }
 
 function kaimingStd(op: string, t: Tensor, { a = 0, mode = 'fanIn', nonlinearity = 'leaky_relu' }: KaimingOptions): number {
-  if (mode !== 'fanIn' && mode !== 'fanOut') throw new ValueError(`${op}: got mode ${JSON.stringify(mode)}, expected fanIn or fanOut`);
+  if (mode !== 'fanIn' && mode !== 'fanOut') throw new ValueError(`${op}: got mode ${show(mode)}, expected fanIn or fanOut`);
   const fans = calculateFans(t);
   return calculateGain(nonlinearity, a) / Math.sqrt(mode === 'fanIn' ? fans.fanIn : fans.fanOut);
 }

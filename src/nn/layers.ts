@@ -108,7 +108,7 @@ export class GELU extends Module {
 
   constructor({ approximate = 'none' }: F.GeluOptions = {}) {
     super();
-    if (approximate !== 'none' && approximate !== 'tanh') throw new ValueError(`GELU: got approximate ${JSON.stringify(approximate)}, expected 'none' or 'tanh'`);
+    if (approximate !== 'none' && approximate !== 'tanh') throw new ValueError(`GELU: got approximate ${show(approximate)}, expected 'none' or 'tanh'`);
     this.approximate = approximate;
   }
 

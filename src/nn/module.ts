@@ -106,7 +106,7 @@ export abstract class Module {
    * @example this.registerBuffer('steps', zeros([], { dtype: 'int32' }))
    */
   registerBuffer(name: string, t: Tensor): void {
-    if (!(t instanceof Tensor)) throw new ValueError(`registerBuffer: got ${typeof t} for ${JSON.stringify(name)}, expected a Tensor`);
+    if (!(t instanceof Tensor)) throw new ValueError(`registerBuffer: got ${typeof t} for ${show(name)}, expected a Tensor`);
     BUFFERS.add(t);
     (this as Record<string, unknown>)[name] = t;
   }

@@ -1,6 +1,7 @@
 // The recurrent cells as torch.nn has them: RNNCell, LSTMCell and GRUCell, one step each, with
 // PyTorch's parameter names (weight_ih [gates·H, in], weight_hh, bias_ih, bias_hh) and init; the
 // LSTM and GRU gates in one fused pass (src/ops/rnn.ts).
+import { show } from '../validate.js';
 import type { DType } from '../dtype.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
 import { OPS } from '../ops/table.js';
@@ -71,7 +72,7 @@ export class RNNCell extends CellBase {
   constructor(inputSize: number, hiddenSize: number, options: RNNCellOptions = {}) {
     super('RNNCell', 1, inputSize, hiddenSize, options);
     const { nonlinearity = 'tanh' } = options;
-    if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') throw new ValueError(`RNNCell: got nonlinearity ${JSON.stringify(nonlinearity)}, expected 'tanh' or 'relu'`);
+    if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') throw new ValueError(`RNNCell: got nonlinearity ${show(nonlinearity)}, expected 'tanh' or 'relu'`);
     this.nonlinearity = nonlinearity;
   }
 

@@ -2,6 +2,7 @@
 // names and layout (weight_ih_l0 is [gates·H, input], gates stacked i|f|g|o or r|z|n), so state
 // dicts map one to one (the cells are in rnn-cells.ts). A layer projects its whole input sequence in one product; each step is
 // then one product (h·W_hhᵀ) and one fused gate pass (src/ops/rnn.ts).
+import { show } from '../validate.js';
 import { AutogradFunction, type FunctionCtx } from '../autograd/function.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { isFloat, type DType } from '../dtype.js';
@@ -259,7 +260,7 @@ abstract class RNNBase extends Module {
 export class RNN extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
     const { nonlinearity = 'tanh' } = options;
-    if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') throw new ValueError(`RNN: got nonlinearity ${JSON.stringify(nonlinearity)}, expected 'tanh' or 'relu'`);
+    if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') throw new ValueError(`RNN: got nonlinearity ${show(nonlinearity)}, expected 'tanh' or 'relu'`);
     super(nonlinearity === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', 'RNN', inputSize, hiddenSize, options);
   }
 

@@ -2,6 +2,7 @@
 // gradient) and the filter gradient. The three are closed under differentiation: each one's
 // gradient is written with the other two, so every order of derivative stays on the fast kernels.
 // Layouts are PyTorch's: x [N, C, H, W], weight [O, C/groups, kH, kW].
+import { show } from '../validate.js';
 import { DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { convChunks, type ConvArgs, type ConvWeightArgs } from '../kernels/conv.js';
 import { contiguousStrides, type Dim } from '../shape.js';
@@ -138,7 +139,7 @@ export const convTranspose2d: OpDef<ConvTransposeAttrs> = defineOp<ConvTranspose
     divisible('convTranspose2d', 'in channels', cin, groups);
     if (c !== null && c !== cin) throw new ShapeError(`convTranspose2d: got input shape ${fmtShape(y.shape)} and weight shape ${fmtShape(w.shape)}, expected the input's channels to equal weight.size(0)`);
     if (outSize.length !== 2 || outSize.some((d) => !Number.isInteger(d) || d <= 0)) {
-      throw new ShapeError(`convTranspose2d: got an output size of ${JSON.stringify(outSize)}, expected two positive integers`);
+      throw new ShapeError(`convTranspose2d: got an output size of ${show(outSize)}, expected two positive integers`);
     }
     return { shape: [n, cg * groups, outSize[0], outSize[1]], dtype: y.dtype };
   },

@@ -2,6 +2,7 @@
 // statistics, prod/all/any, cumprod, sort/topk, and the layout helpers (roll, chunk, split,
 // tril/triu, repeat, outer, slice with a step). Each is a function of a tensor of either kind
 // (eager or graph node); src/ops/methods.ts holds one-line delegates to them.
+import { show } from '../validate.js';
 import { fmtShape, IndexError, ShapeError, ValueError } from '../errors.js';
 import { normalizeDim, normalizeDims, type Dim } from '../shape.js';
 import type { TensorOps } from './methods.js';
@@ -36,7 +37,7 @@ function checkInt(op: string, what: string, v: unknown): number {
  * the index returned, never split over ties (amax/amin split it).
  */
 export function extremeWithIndices<T extends TensorOps<T>>(x: T, op: 'max' | 'min', dim: number, keepdim: boolean): ValuesIndices<T> {
-  if (typeof dim !== 'number') throw new ValueError(`${op}: got dim ${JSON.stringify(dim)}, expected one dim (use a${op}(dims) to reduce several)`);
+  if (typeof dim !== 'number') throw new ValueError(`${op}: got dim ${show(dim)}, expected one dim (use a${op}(dims) to reduce several)`);
   checkBool(op, 'keepdim', keepdim);
   const d = normalizeDim(op, dim, x.ndim);
   if (x.ndim === 0) return { values: x, indices: x.fullLike(0, 'int32') };
@@ -212,7 +213,7 @@ export function roll<T extends TensorOps<T>>(x: T, shifts: number | readonly num
     return roll(x.flatten(), ss[0], 0).reshape(x.shape);
   }
   const ds = typeof dims === 'number' ? [dims] : dims;
-  if (!Array.isArray(ds) || ds.length !== ss.length) throw new ValueError(`roll: got shifts ${JSON.stringify(shifts)} and dims ${JSON.stringify(dims)}, expected one shift per dim`);
+  if (!Array.isArray(ds) || ds.length !== ss.length) throw new ValueError(`roll: got shifts ${show(shifts)} and dims ${show(dims)}, expected one shift per dim`);
   let out = x;
   ds.forEach((dim, i) => {
     const d = normalizeDim('roll', dim, x.ndim);
@@ -234,7 +235,7 @@ export function split<T extends TensorOps<T>>(x: T, sizes: number | readonly num
   } else {
     if (!Array.isArray(sizes) || sizes.some((s) => !Number.isInteger(s) || s < 0)) throw new ValueError(`split: got sizes ${String(sizes)}, expected non-negative integers`);
     const total = sizes.reduce((p, q) => p + q, 0);
-    if (total !== n) throw new ShapeError(`split: got sizes ${JSON.stringify(sizes)} (sum ${total}) for dim ${dim} of size ${n}, expected them to sum to ${n}`);
+    if (total !== n) throw new ShapeError(`split: got sizes ${show(sizes)} (sum ${total}) for dim ${dim} of size ${n}, expected them to sum to ${n}`);
     list = [...sizes];
   }
   let at = 0;

@@ -1,5 +1,6 @@
 // Layout ops of issue 11 that need an entry of their own: flip (a copy read through negated
 // strides) and slice with a step (a view with the dim's stride multiplied by the step).
+import { show } from '../validate.js';
 import { fmtShape, ShapeError } from '../errors.js';
 import { coalesce } from '../kernels/layout.js';
 import type { MapArgs } from '../kernels/elementwise.js';
@@ -16,7 +17,7 @@ export const flip: OpDef<FlipAttrs> = defineOp<FlipAttrs>({
   name: 'flip',
   arity: 1,
   shape: ([a], { dims }) => {
-    if (dims.some((d) => !Number.isInteger(d) || d < 0 || d >= Math.max(a.shape.length, 1))) throw new ShapeError(`flip: got dims ${JSON.stringify(dims)} for shape ${fmtShape(a.shape)}, expected dims of the tensor`);
+    if (dims.some((d) => !Number.isInteger(d) || d < 0 || d >= Math.max(a.shape.length, 1))) throw new ShapeError(`flip: got dims ${show(dims)} for shape ${fmtShape(a.shape)}, expected dims of the tensor`);
     return a;
   },
   forward: (out, [x], { dims }) => {

@@ -1,5 +1,6 @@
 // Reductions over some or all dims; argmax/argmin index the reduced dims flattened row-major. Gradients flow back through an unsqueeze and an expand,
 // so no formula copies broadcasting logic.
+import { show } from '../validate.js';
 import { isFloat, type DType } from '../dtype.js';
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { coalesce } from '../kernels/layout.js';
@@ -106,7 +107,7 @@ export const min = defineOp<ReduceAttrs>({
 function argShape(op: string) {
   return (inputs: Meta[], attrs: ReduceAttrs): Meta => {
     if (attrs.dims.length !== 1 && attrs.dims.length !== inputs[0].shape.length) {
-      throw new ShapeError(`${op}: got dims ${JSON.stringify(attrs.dims)}, expected one dim or none`);
+      throw new ShapeError(`${op}: got dims ${show(attrs.dims)}, expected one dim or none`);
     }
     if (inputs[0].dtype === 'bool') throw new DTypeError(`${op}: got dtype bool, expected a numeric dtype`);
     nonEmpty(op, inputs, attrs);

@@ -96,7 +96,7 @@ function checkPermutation(a: Meta, dims: readonly number[]): number[] {
   const rank = a.shape.length;
   const norm = dims.map((d) => normalizeDim('permute', d, rank));
   if (norm.length !== rank || new Set(norm).size !== rank) {
-    throw new ShapeError(`permute: got dims ${JSON.stringify(dims)} for shape ${fmtShape(a.shape)}, expected a permutation of ${rank} dims`);
+    throw new ShapeError(`permute: got dims ${show(dims)} for shape ${fmtShape(a.shape)}, expected a permutation of ${rank} dims`);
   }
   return norm;
 }

@@ -1,5 +1,6 @@
 // Adam and AdamW by PyTorch's rules (torch.optim.Adam / AdamW): three fused passes per parameter
 // (first moment, second moment, weights), in that order on the stream.
+import { show } from '../validate.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { Optimizer, type ParamGroup, type ParamGroupInput, type ParamState } from './optimizer.js';
@@ -42,7 +43,7 @@ export class Adam extends Optimizer<AdamOptions> {
     if (!(eps >= 0)) throw new ValueError(`${name}: got eps ${eps}, expected a number ≥ 0`);
     if (!(weightDecay >= 0)) throw new ValueError(`${name}: got weightDecay ${weightDecay}, expected a number ≥ 0`);
     if (!Array.isArray(betas) || betas.length !== 2 || !betas.every((b) => b >= 0 && b < 1)) {
-      throw new ValueError(`${name}: got betas ${JSON.stringify(betas)}, expected two numbers in [0, 1)`);
+      throw new ValueError(`${name}: got betas ${show(betas)}, expected two numbers in [0, 1)`);
     }
   }
 

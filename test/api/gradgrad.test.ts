@@ -24,6 +24,8 @@ const SKIP: Partial<Record<OpName, string>> = {
   maximum: 'the samples hold ties, where the gradient jumps between the operands',
   minimum: 'the samples hold ties, where the gradient jumps between the operands',
   fullLike: 'a constant: its gradient is zero, so there is no first derivative to differentiate',
+  lstmCell: 'its backward is one fused kernel (lstmCellBackward) declared without a derivative of its own',
+  gruCell: 'its backward is one fused kernel (gruCellBackward) declared without a derivative of its own',
 };
 
 function seedOf(text: string, k: number): number {
@@ -113,7 +115,8 @@ describe('higher-order gradients, worked by hand', () => {
   });
 });
 
-describe.each(Object.entries(COMPOSITE_CASES))('the composite %s', (name, samples) => {
+// Composites with no float output to differentiate (all, any) have nothing to check here.
+describe.each(Object.entries(COMPOSITE_CASES).filter(([, samples]) => samples.some(checkable)))('the composite %s', (name, samples) => {
   it.each(samples.filter(checkable).map((s) => [s.name, s] as const))('has second derivatives that match central differences on %s', async (sampleName, s) => {
     const leaves = s.inputs.map((spec, k) => {
       const t = makeBase(spec, 'float64', seedOf(`gradgrad/${name}/${sampleName}`, k));

@@ -36,7 +36,11 @@ function floats(dtypes: DType[]): DType {
 /** Tensors of these shapes; each dtype is usually the first's (float32 mostly), sometimes another. */
 function tensors(shapes: number[][], values: fc.Arbitrary<number>): fc.Arbitrary<InputSpec[]> {
   return fc.tuple(dtypeArb, fc.array(fc.oneof({ weight: 9, arbitrary: fc.constant<DType | null>(null) }, { weight: 1, arbitrary: dtypeArb }), { minLength: shapes.length, maxLength: shapes.length })).chain(([d, others]) =>
-    fc.tuple(...shapes.map((s, i) => inputOf(s, others[i] ?? d, values))),
+    // Integer and bool tensors hold what their dtype can (tensor() refuses ±∞ or 0.5 for int32).
+    fc.tuple(...shapes.map((s, i) => {
+      const dtype = others[i] ?? d;
+      return inputOf(s, dtype, dtype === 'float32' || dtype === 'float64' ? values : undefined);
+    })),
   );
 }
 

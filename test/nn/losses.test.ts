@@ -81,7 +81,7 @@ describe('losses and functional layers', () => {
   });
 
   const errors: [string, () => unknown, RegExp][] = [
-    ['float (probability) targets of another shape for crossEntropy', () => nn.crossEntropy(tensor([[1, 2]]), tensor([1])), /crossEntropy: got input shape \[1, 2\] and target shape \[1\], expected equal shapes/],
+    ['float (probability) targets of another shape for crossEntropy', () => nn.crossEntropy(tensor([[1, 2]]), tensor([1])), /crossEntropy: got a target of dtype float32, expected int32 class indices \(or float class probabilities of the input's shape \[1, 2\]; got shape \[1\]\)/],
     ['bool targets for crossEntropy', () => nn.crossEntropy(tensor([[1, 2]]), tensor([true])), /crossEntropy: got a target of dtype bool, expected int32/],
     ['a target of the wrong length', () => nn.crossEntropy(tensor([[1, 2]]), tensor([1, 0], { dtype: 'int32' })), /crossEntropy: got input shape \[1, 2\] and target shape \[2\]/],
     ['mismatched mseLoss shapes', () => nn.mseLoss(tensor([1, 2]), tensor([1])), /mseLoss: got input shape \[2\] and target shape \[1\], expected equal shapes/],

@@ -157,7 +157,7 @@ describe('Optimizer', () => {
   const rejections: [string, () => unknown, RegExp][] = [
     ['Nesterov without momentum', () => new optim.SGD([tensor([1], { requiresGrad: true })], { lr: 0.1, nesterov: true }), /SGD: got nesterov with momentum 0/],
     ['a negative learning rate', () => new optim.Adam([tensor([1], { requiresGrad: true })], { lr: -1 }), /Adam: got lr -1, expected a number ≥ 0/],
-    ['betas outside [0, 1)', () => new optim.AdamW([tensor([1], { requiresGrad: true })], { betas: [0.9, 1] }), /AdamW: got betas \[0.9,1\]/],
+    ['betas outside [0, 1)', () => new optim.AdamW([tensor([1], { requiresGrad: true })], { betas: [0.9, 1] }), /AdamW: got betas \[0.9, 1\]/],
     ['an unknown option', () => new optim.SGD([{ params: [tensor([1], { requiresGrad: true })], momentom: 0.9 } as never], { lr: 0.1 }), /SGD: got an unknown option "momentom"/],
     ['a tensor that does not require grad', () => new optim.SGD([tensor([1])], { lr: 0.1 }), /SGD: parameter 0 \(shape \[1\], dtype float32\) cannot be optimized/],
     ['the same parameter twice', () => { const w = tensor([1], { requiresGrad: true }); return new optim.SGD([w, w], { lr: 0.1 }); }, /appears in more than one place/],

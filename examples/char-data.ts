@@ -4,7 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { arange, rand, tensor, type Tensor } from 'skein';
+import { arange, nn, optim, rand, tensor, type Tensor } from 'skein';
+import type { ExampleOptions, ExampleResult } from './example.js';
 
 /** The uniform baseline over the issue's 65-character vocabulary: ln 65 ≈ 4.17 nats. */
 export const UNIFORM_LOSS = Math.log(65);
@@ -92,4 +93,54 @@ export function progress(step: number, steps: number, loss: number, rate: number
 export function tailMean(losses: number[], n: number): number {
   const tail = losses.slice(-n);
   return tail.reduce((a, b) => a + b, 0) / tail.length;
+}
+
+/** Both char examples pass below this loss (the uniform baseline is ln 65 ≈ 4.17). */
+export const PASS_LOSS = 2.6;
+
+export interface CharRun {
+  name: string;
+  model: nn.Module;
+  tokensPerStep: number;
+  /** One window's logits [.., vocab] and targets: the only part the two models do differently. */
+  window(step: number): { logits: Tensor; y: Tensor };
+  /** A seeded sample after the prime. */
+  sample(prime: string, seed: number): Promise<string>;
+}
+
+/**
+ * The char examples' loop: Adam with gradient clipping, a progress bar, then the same seeded
+ * sample twice, which must repeat exactly, and a loss below PASS_LOSS.
+ */
+export async function trainChars(run: CharRun, vocab: number, { steps, quiet, seed, threads, log }: ExampleOptions & { steps: number }): Promise<ExampleResult> {
+  const optimizer = new optim.Adam(run.model.parameters(), { lr: 3e-3 });
+  const bar = !quiet && process.stdout.isTTY === true;
+  const losses: number[] = [];
+  const started = performance.now();
+  for (let step = 0; step < steps; step++) {
+    const { logits, y } = run.window(step);
+    const loss = nn.crossEntropy(logits.reshape([-1, vocab]), y.reshape([-1]));
+    optimizer.zeroGrad();
+    loss.backward();
+    optim.clipGradNorm(run.model.parameters(), 1);
+    optimizer.step();
+    losses.push(await loss.item());
+    const rate = ((step + 1) * run.tokensPerStep) / ((performance.now() - started) / 1000);
+    if (bar) process.stdout.write(`\r\x1b[2K${progress(step + 1, steps, losses[step], rate)}`);
+    else if (!quiet && (step + 1) % 25 === 0) log(`step ${step + 1}/${steps} loss ${losses[step].toFixed(4)}`);
+  }
+  if (bar) process.stdout.write('\r\x1b[2K');
+  const seconds = (performance.now() - started) / 1000;
+  const prime = 'First Citizen:\n';
+  const text = await run.sample(prime, seed + 1);
+  const again = await run.sample(prime, seed + 1);
+  const final = tailMean(losses, 10);
+  log(`sample (seed ${seed + 1}):\n${prime}${text}`);
+  log(`the same seed gives ${again === text ? 'the same' : 'a DIFFERENT'} sample`);
+  const rate = (losses.length * run.tokensPerStep) / seconds;
+  return {
+    ok: final < PASS_LOSS && again === text,
+    losses,
+    summary: `${run.name}: loss ${losses[0].toFixed(4)} → ${final.toFixed(4)} (uniform ${UNIFORM_LOSS.toFixed(2)}; needs < ${PASS_LOSS}) in ${losses.length} steps, ${seconds.toFixed(1)} s, ${Math.round(rate).toLocaleString('en-US')} tokens/s on ${threads} thread(s)`,
+  };
 }

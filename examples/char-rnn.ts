@@ -2,8 +2,8 @@
 // layer of 256, a linear decoder, on examples/data/shakespeare.txt. Truncated BPTT over windows
 // of 64 characters in 32 parallel streams, Adam with gradient clipping, then a seeded sample.
 // Fails unless the loss ends well below the uniform baseline and the sample repeats exactly.
-import { manualSeed, nn, noGrad, optim, tensor, type Tensor } from 'skein';
-import { progress, readCorpus, sampleIndex, Streams, tailMean, UNIFORM_LOSS } from './char-data.js';
+import { manualSeed, nn, noGrad, tensor, type Tensor } from 'skein';
+import { PASS_LOSS, readCorpus, sampleIndex, Streams, trainChars } from './char-data.js';
 import type { Example } from './example.js';
 
 const EMBED = 64;
@@ -13,7 +13,6 @@ const BATCH = 32;
 const STEPS = 80;
 const SAMPLE_LENGTH = 200;
 /** "Well below ln 65": the mean of the last 10 losses must be under this many nats. */
-const PASS_LOSS = 2.6;
 
 class CharRNN extends nn.Module {
   readonly embed: nn.Embedding;
@@ -54,45 +53,26 @@ async function sample(model: CharRNN, chars: string[], prime: string, seed: numb
 export const charRnn: Example = {
   name: 'char-rnn',
   description: `an LSTM language model (embedding ${EMBED}, hidden ${HIDDEN}) on Shakespeare, truncated BPTT over ${SEQ} characters, loss < ${PASS_LOSS}; prints a seeded sample`,
-  async run({ steps = STEPS, quiet, seed, threads, log }) {
+  async run({ steps = STEPS, ...options }) {
     const { chars, ids } = readCorpus();
     const streams = new Streams(ids, BATCH, SEQ);
-    manualSeed(seed);
+    manualSeed(options.seed);
     const model = new CharRNN(chars.length);
-    const optimizer = new optim.Adam(model.parameters(), { lr: 3e-3 });
-    const bar = !quiet && process.stdout.isTTY === true;
-    const losses: number[] = [];
     let state: [Tensor, Tensor] | undefined;
-    const started = performance.now();
-    for (let step = 0; step < steps; step++) {
-      const w = step % streams.windows;
-      if (w === 0) state = undefined; // each pass over the text starts from a zero state
-      const { x, y } = streams.window(w);
-      const [logits, next] = model.forward(x, state);
-      // The state carries over, its history cut: back-propagation stops at the window's start.
-      state = [next[0].detach(), next[1].detach()];
-      const loss = nn.crossEntropy(logits.reshape([-1, chars.length]), y.reshape([-1]));
-      optimizer.zeroGrad();
-      loss.backward();
-      optim.clipGradNorm(model.parameters(), 1);
-      optimizer.step();
-      losses.push(await loss.item());
-      const rate = ((step + 1) * BATCH * SEQ) / ((performance.now() - started) / 1000);
-      if (bar) process.stdout.write(`\r\x1b[2K${progress(step + 1, steps, losses[step], rate)}`);
-      else if (!quiet && (step + 1) % 25 === 0) log(`step ${step + 1}/${steps} loss ${losses[step].toFixed(4)}`);
-    }
-    if (bar) process.stdout.write('\r\x1b[2K');
-    const seconds = (performance.now() - started) / 1000;
-    const text = await sample(model, chars, 'First Citizen:\n', seed + 1);
-    const again = await sample(model, chars, 'First Citizen:\n', seed + 1);
-    const final = tailMean(losses, 10);
-    log(`sample (seed ${seed + 1}):\nFirst Citizen:\n${text}`);
-    log(`the same seed gives ${again === text ? 'the same' : 'a DIFFERENT'} sample`);
-    const rate = (losses.length * BATCH * SEQ) / seconds;
-    return {
-      ok: final < PASS_LOSS && again === text,
-      losses,
-      summary: `char-rnn: loss ${losses[0].toFixed(4)} → ${final.toFixed(4)} (uniform ${UNIFORM_LOSS.toFixed(2)}; needs < ${PASS_LOSS}) in ${losses.length} steps, ${seconds.toFixed(1)} s, ${Math.round(rate).toLocaleString('en-US')} tokens/s on ${threads} thread(s)`,
-    };
+    return trainChars({
+      name: 'char-rnn',
+      model,
+      tokensPerStep: BATCH * SEQ,
+      window: (step) => {
+        const w = step % streams.windows;
+        if (w === 0) state = undefined; // each pass over the text starts from a zero state
+        const { x, y } = streams.window(w);
+        const [logits, next] = model.forward(x, state);
+        // The state carries over, its history cut: back-propagation stops at the window's start.
+        state = [next[0].detach(), next[1].detach()];
+        return { logits, y };
+      },
+      sample: (prime, seed) => sample(model, chars, prime, seed),
+    }, chars.length, { ...options, steps });
   },
 };

@@ -3,8 +3,8 @@
 // causal mask, a final LayerNorm and a linear decoder. Adam with gradient clipping on random
 // 64-character windows, then a seeded sample. Fails unless the loss ends well below the uniform
 // baseline and the sample repeats exactly.
-import { arange, manualSeed, nn, noGrad, optim, tensor, type Tensor } from 'skein';
-import { progress, readCorpus, sampleIndex, tailMean, UNIFORM_LOSS } from './char-data.js';
+import { arange, manualSeed, nn, noGrad, tensor, type Tensor } from 'skein';
+import { PASS_LOSS, readCorpus, sampleIndex, trainChars } from './char-data.js';
 import type { Example } from './example.js';
 
 const D_MODEL = 64;
@@ -16,7 +16,6 @@ const BATCH = 32;
 const STEPS = 120;
 const SAMPLE_LENGTH = 200;
 /** "Well below ln 65": the mean of the last 10 losses must be under this many nats. */
-const PASS_LOSS = 2.6;
 
 class CharTransformer extends nn.Module {
   readonly tokens: nn.Embedding;
@@ -85,38 +84,19 @@ async function sample(model: CharTransformer, chars: string[], prime: string, se
 export const charTransformer: Example = {
   name: 'char-transformer',
   description: `a ${LAYERS}-layer causal transformer (d ${D_MODEL}, ${HEADS} heads) from TransformerEncoderLayer on the char-rnn text, loss < ${PASS_LOSS}; prints a seeded sample`,
-  async run({ steps = STEPS, quiet, seed, threads, log }) {
+  async run({ steps = STEPS, ...options }) {
     const { chars, ids } = readCorpus();
-    manualSeed(seed);
+    manualSeed(options.seed);
     const model = new CharTransformer(chars.length);
-    const optimizer = new optim.Adam(model.parameters(), { lr: 3e-3 });
-    const bar = !quiet && process.stdout.isTTY === true;
-    const losses: number[] = [];
-    const started = performance.now();
-    for (let step = 0; step < steps; step++) {
-      const { x, y } = batchAt(ids, windowStarts(BATCH, ids.length - CONTEXT - 1, step, seed));
-      const loss = nn.crossEntropy(model.forward(x).reshape([-1, chars.length]), y.reshape([-1]));
-      optimizer.zeroGrad();
-      loss.backward();
-      optim.clipGradNorm(model.parameters(), 1);
-      optimizer.step();
-      losses.push(await loss.item());
-      const rate = ((step + 1) * BATCH * CONTEXT) / ((performance.now() - started) / 1000);
-      if (bar) process.stdout.write(`\r\x1b[2K${progress(step + 1, steps, losses[step], rate)}`);
-      else if (!quiet && (step + 1) % 25 === 0) log(`step ${step + 1}/${steps} loss ${losses[step].toFixed(4)}`);
-    }
-    if (bar) process.stdout.write('\r\x1b[2K');
-    const seconds = (performance.now() - started) / 1000;
-    const text = await sample(model, chars, 'First Citizen:\n', seed + 1);
-    const again = await sample(model, chars, 'First Citizen:\n', seed + 1);
-    const final = tailMean(losses, 10);
-    log(`sample (seed ${seed + 1}):\nFirst Citizen:\n${text}`);
-    log(`the same seed gives ${again === text ? 'the same' : 'a DIFFERENT'} sample`);
-    const rate = (losses.length * BATCH * CONTEXT) / seconds;
-    return {
-      ok: final < PASS_LOSS && again === text,
-      losses,
-      summary: `char-transformer: loss ${losses[0].toFixed(4)} → ${final.toFixed(4)} (uniform ${UNIFORM_LOSS.toFixed(2)}; needs < ${PASS_LOSS}) in ${losses.length} steps, ${seconds.toFixed(1)} s, ${Math.round(rate).toLocaleString('en-US')} tokens/s on ${threads} thread(s)`,
-    };
+    return trainChars({
+      name: 'char-transformer',
+      model,
+      tokensPerStep: BATCH * CONTEXT,
+      window: (step) => {
+        const { x, y } = batchAt(ids, windowStarts(BATCH, ids.length - CONTEXT - 1, step, options.seed));
+        return { logits: model.forward(x), y };
+      },
+      sample: (prime, seed) => sample(model, chars, prime, seed),
+    }, chars.length, { ...options, steps });
   },
 };

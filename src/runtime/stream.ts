@@ -12,7 +12,7 @@
 // job: it holds the queue until its promise settles, as a pool job does.
 import { DeviceError, IndexError, SkeinError, ValueError } from '../errors.js';
 import { kernelOf, runKernel, type KernelTask } from '../kernels/index.js';
-import type { Storage } from '../storage.js';
+import { Storage } from '../storage.js';
 import { runOnLane } from './lane.js';
 import { activeKernelConfig, getNumThreads, runOnPool } from './pool.js';
 import { CONTROL_SLOTS, DONE, EXITED, FAILED, runTiles, type TileJob } from './tiles.js';
@@ -134,22 +134,37 @@ class Stream {
    * A fault mid-launch, or shutdown() while it is in flight, leaves tiles half-applied; the
    * target then gets these bits back and stays readable (the failure is still reported by
    * synchronize()). Costs one copy of the target per such launch (optimizer updates of large
-   * parameters): the price of "updated or unchanged, never half-written".
+   * parameters): the price of "updated or unchanged, never half-written". The copies are heap
+   * blocks, released as soon as the launch ends: copies on the JS heap (slice()) cost W2 a third
+   * of its speed in the garbage collections they brought.
    */
-  private backups = new Map<Queued, ArrayLike<number>[]>();
+  private backups = new Map<Queued, Storage[]>();
   /** In-place launches shutdown() caught in flight: restored once the pool has stopped. */
   private abandonedInPlace: Queued[] = [];
 
   private backUp(launch: Queued): void {
-    if (launch.inPlace) this.backups.set(launch, launch.writes.map((s) => s.data.slice()));
+    if (!launch.inPlace) return;
+    this.backups.set(launch, launch.writes.map((s) => {
+      const copy = new Storage(s.dtype, s.numel);
+      copy.data.set(s.data);
+      return copy;
+    }));
+  }
+
+  /** The launch ended with its target written: its backup goes back to the free list. */
+  private dropBackup(launch: Queued): void {
+    const saved = this.backups.get(launch);
+    if (saved === undefined) return;
+    this.backups.delete(launch);
+    for (const copy of saved) copy.release();
   }
 
   /** Puts an in-place target's old bits back; false if there were none (a fresh output). */
   private restore(launch: Queued): boolean {
     const saved = this.backups.get(launch);
-    this.backups.delete(launch);
     if (saved === undefined) return false;
-    launch.writes.forEach((s, i) => s.data.set(saved[i]));
+    launch.writes.forEach((s, i) => s.data.set(saved[i].data));
+    this.dropBackup(launch);
     return true;
   }
 
@@ -335,7 +350,7 @@ class Stream {
     } catch (err) {
       this.fail(launch, err);
     }
-    this.backups.delete(launch);
+    this.dropBackup(launch);
   }
 
   private dispatch(launch: Launch, units: number, unitCost: number): void {
@@ -361,7 +376,7 @@ class Stream {
       entry.finished = true;
       const failure = results.find((r) => r.status === 'rejected');
       if (failure !== undefined) this.fail(launch, (failure as PromiseRejectedResult).reason);
-      this.backups.delete(launch);
+      this.dropBackup(launch);
       if (this.inflight === entry) this.inflight = null;
       this.pump();
     });
@@ -457,7 +472,7 @@ class Stream {
         }
       }
       if (Atomics.load(control, FAILED) !== 0) this.fail(entry.launch, new Error(Atomics.load(control, FAILED) === EXITED ? 'a worker exited' : 'a worker threw'));
-      this.backups.delete(entry.launch);
+      this.dropBackup(entry.launch);
       entry.finished = true;
       this.inflight = null;
     }

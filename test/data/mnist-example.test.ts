@@ -1,4 +1,4 @@
-// The mnist-mlp example on a short run: real digits from the mnist package, the same losses at 1
+// The mnist-mlp example on a short run: MNIST's real digits, the same losses at 1
 // and 2 threads, and a checkpoint and plot in the --out directory. (The full run's ≥ 90% bar is
 // the example's own exit status.)
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -32,7 +32,7 @@ it(
     expect(one.losses[0]).toBeLessThan(2.6);
     expect(one.losses[STEPS - 1]).toBeLessThan(1);
     expect(two.losses).toEqual(one.losses);
-    expect(one.lines[0]).toMatch(/^epoch 1\/\d+ loss \d+\.\d+ held-out accuracy \d+\.\d+% /);
+    expect(one.lines[0]).toMatch(/^epoch 1\/\d+ loss \d+\.\d+ test accuracy \d+\.\d+% /);
     expect(one.summary).toMatch(/^test accuracy \d+\.\d%$/);
     expect(await readdir(dirs[1])).toEqual(['mnist-mlp.safetensors', 'mnist-mlp.svg']);
     const checkpoint = await load(join(dirs[1], 'mnist-mlp.safetensors'));

@@ -5,13 +5,13 @@ import { readFileSync } from 'node:fs';
 import { cat, manualSeed, optim, randn, tensor, type Tensor } from 'skein';
 import { Graph, Session, train, type SymbolicTensor } from 'skein/graph';
 import type { Example, ExampleOptions, ExampleResult } from './example.js';
+import { BATCH, CLIP, gruStep, HIDDEN, initialWeights as drawWeights, LR, projectInputs, SEQ, sequenceLoss } from './gru-model.js';
 
-export const HIDDEN = 64;
-export const EMBED = 16;
-export const SEQ = 32;
-export const BATCH = 16;
-export const LR = 0.01;
-export const CLIP = 5;
+export { BATCH, CLIP, HIDDEN, LR, SEQ } from './gru-model.js';
+
+/** The model's weights drawn from the current seed. */
+export const initialWeights = (vocab: number): Tensor[] => drawWeights(vocab, randn);
+
 /** The example promises a mean loss over its last steps this far below ln(vocabulary). */
 const BASELINE_FRACTION = 0.7;
 
@@ -47,53 +47,6 @@ export function batch(codes: Int32Array, s: number): { inputs: Tensor; targets: 
     }
   }
   return { inputs: tensor(inputs, { dtype: 'int32' }).reshape([SEQ, BATCH]), targets: tensor(targets, { dtype: 'int32' }).reshape([SEQ * BATCH, 1]) };
-}
-
-/** Embedding, GRU input and recurrent weights, biases, readout: drawn from the seed. */
-export function initialWeights(vocab: number): Tensor[] {
-  const s = 1 / Math.sqrt(HIDDEN);
-  return [randn([vocab, EMBED]).mul(0.5), randn([EMBED, 3 * HIDDEN]).mul(s), randn([HIDDEN, 3 * HIDDEN]).mul(s), randn([3 * HIDDEN]).mul(0.1), randn([HIDDEN]).mul(0.1), randn([HIDDEN, vocab]).mul(s), randn([vocab]).mul(0.1)];
-}
-
-/** The pieces of the model, written with tensor methods, for eager tensors and graph nodes alike. */
-interface Ops<T> {
-  add(o: T | number): T;
-  sub(o: T | number): T;
-  mul(o: T | number): T;
-  neg(): T;
-  tanh(): T;
-  sigmoid(): T;
-  matmul(o: T): T;
-  narrow(dim: number, start: number, length: number): T;
-  reshape(shape: readonly (number | null)[]): T;
-  indexSelect(dim: number, index: T): T;
-  logSoftmax(dim: number): T;
-  gather(dim: number, index: T): T;
-  mean(): T;
-}
-
-/**
- * GRU (PyTorch's form), with the input projection xW + b computed for all steps before the loop:
- *   z = σ(x_z + h·U_z)   r = σ(x_r + h·U_r)   n = tanh(x_n + r·(h·U_n + b_n))   h' = (1 − z)·n + z·h
- */
-export function gruStep<T extends Ops<T>>(h: T, xw: T, u: T, bn: T): T {
-  const hu = h.matmul(u);
-  const part = (x: T, k: number) => x.narrow(1, k * HIDDEN, HIDDEN);
-  const z = part(xw, 0).add(part(hu, 0)).sigmoid();
-  const r = part(xw, 1).add(part(hu, 1)).sigmoid();
-  const n = part(xw, 2).add(r.mul(part(hu, 2).add(bn))).tanh();
-  return z.neg().add(1).mul(n).add(z.mul(h));
-}
-
-/** Inputs [SEQ, BATCH] → every step's projected input [SEQ, BATCH, 3H]. */
-export function projectInputs<T extends Ops<T>>(inputs: T, [emb, w, b]: T[]): T {
-  return emb.indexSelect(0, inputs.reshape([-1])).matmul(w).add(b).reshape([SEQ, BATCH, 3 * HIDDEN]);
-}
-
-/** Mean cross-entropy of the readout of every step's state [SEQ, BATCH, H] against the next characters. */
-export function sequenceLoss<T extends Ops<T>>(states: T, targets: T, wo: T, bo: T): T {
-  const logits = states.reshape([SEQ * BATCH, HIDDEN]).matmul(wo).add(bo);
-  return logits.logSoftmax(1).gather(1, targets).neg().mean();
 }
 
 /** The graph: built once (one scan), then each step is one run. */

@@ -3,14 +3,13 @@
 // 2×2 max-pool, dropout and two linear layers, Adam at lr 1e-3, batch 64, 3 epochs. Prints a
 // progress bar on a terminal, a line per epoch, the test accuracy and samples/s; fails below
 // 98.5% test accuracy.
-import { DataLoader, manualSeed, nn, noGrad, optim, type Tensor } from 'skein';
+import { DataLoader, manualSeed, nn, optim, type Tensor } from 'skein';
 import type { Example } from './example.js';
 import { readMnist } from './mnist-data.js';
+import { trainEpochs } from './mnist-train.js';
 
 const EPOCHS = 3;
 const BATCH = 64;
-/** Test digits per forward pass when scoring (the activations of 2,000 at once are ~300 MB). */
-const EVAL_BATCH = 250;
 /** The example fails below this test accuracy (PyTorch's example passes 98.5% after one epoch). */
 const PASS_ACCURACY = 0.985;
 /** MNIST's pixel mean and standard deviation, as the PyTorch example normalises with. */
@@ -36,25 +35,6 @@ class Net extends nn.Module {
   }
 }
 
-async function accuracy(model: nn.Module, images: Tensor, labels: Tensor): Promise<number> {
-  model.eval();
-  let correct = 0;
-  for (let i = 0; i < labels.numel(); i += EVAL_BATCH) {
-    const n = Math.min(EVAL_BATCH, labels.numel() - i);
-    const hits = noGrad(() => model.forward(images.narrow(0, i, n)).argmax(1).eq(labels.narrow(0, i, n)).int().sum());
-    correct += await hits.item();
-  }
-  model.train();
-  return correct / labels.numel();
-}
-
-/** A one-line bar redrawn in place: `epoch 2/3 [#####.....] 63/125 loss 0.2310 · 512 samples/s`. */
-function progress(epoch: number, step: number, steps: number, loss: number, rate: number): string {
-  const width = 24;
-  const filled = Math.round((width * step) / steps);
-  return `epoch ${epoch}/${EPOCHS} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${step}/${steps} loss ${loss.toFixed(4)} · ${Math.round(rate).toLocaleString('en-US')} samples/s`;
-}
-
 export const mnistCnn: Example = {
   name: 'mnist-cnn',
   description: `PyTorch's examples/mnist CNN (conv 1→32→64, max-pool, dropout, 9216→128→10) on MNIST's 60,000 digits, ${EPOCHS} epochs of Adam, test accuracy ≥ 98.5%`,
@@ -70,34 +50,23 @@ export const mnistCnn: Example = {
     const optimizer = new optim.Adam(model.parameters(), { lr: 1e-3 });
     const totalSteps = Math.min(steps ?? Infinity, EPOCHS * loader.length);
 
-    const bar = !quiet && process.stdout.isTTY === true;
-    const losses: number[] = [];
-    let accuracyNow = 0;
-    let trainSeconds = 0;
-    for (let epoch = 1; epoch <= EPOCHS && losses.length < totalSteps; epoch++) {
-      const epochStarted = performance.now();
-      let sum = 0;
-      let seen = 0;
-      let step = 0;
-      for await (const [x, y] of loader) {
-        if (losses.length >= totalSteps) break;
+    const { losses, accuracies, trainSeconds } = await trainEpochs({
+      model,
+      loader,
+      epochs: EPOCHS,
+      totalSteps,
+      test: { images: testX, labels: testY },
+      bar: !quiet && process.stdout.isTTY === true,
+      log,
+      step(x, y) {
         const loss = nn.nllLoss(model.forward(x), y);
         optimizer.zeroGrad();
         loss.backward();
         optimizer.step();
-        const value = await loss.item();
-        losses.push(value);
-        sum += value * x.shape[0];
-        seen += x.shape[0];
-        step += 1;
-        if (bar) process.stdout.write(`\r\x1b[2K${progress(epoch, step, loader.length, value, seen / ((performance.now() - epochStarted) / 1000))}`);
-      }
-      if (bar) process.stdout.write('\r\x1b[2K');
-      const seconds = (performance.now() - epochStarted) / 1000;
-      trainSeconds += seconds;
-      accuracyNow = await accuracy(model, testX, testY);
-      log(`epoch ${epoch}/${EPOCHS} loss ${(sum / seen).toFixed(6)} test accuracy ${(100 * accuracyNow).toFixed(2)}% (${Math.round(seen / seconds).toLocaleString('en-US')} samples/s)`);
-    }
+        return loss;
+      },
+    });
+    const accuracyNow = accuracies[accuracies.length - 1];
     const rate = (losses.length * BATCH) / trainSeconds;
     log(`mnist-cnn: ${train.labels.numel()} training and ${testY.numel()} test digits, ${losses.length} steps on ${threads} thread(s)`);
     log(`${Math.round(rate)} samples/s`);

@@ -5,9 +5,10 @@
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataLoader, load, manualSeed, nn, noGrad, optim, save, underPrefix, withPrefix, type Tensor } from 'skein';
+import { DataLoader, load, manualSeed, nn, optim, save, underPrefix, withPrefix } from 'skein';
 import type { Example } from './example.js';
 import { PIXELS, readMnist } from './mnist-data.js';
+import { accuracy, trainEpochs } from './mnist-train.js';
 
 const EPOCHS = 4;
 const BATCH = 64;
@@ -16,20 +17,6 @@ const PASS_ACCURACY = 0.97;
 
 export function makeModel(): nn.Sequential {
   return new nn.Sequential(new nn.Linear(PIXELS, 256), new nn.ReLU(), new nn.Dropout(0.1), new nn.Linear(256, 10));
-}
-
-export async function accuracy(model: nn.Module, images: Tensor, labels: Tensor): Promise<number> {
-  model.eval();
-  const correct = noGrad(() => model.forward(images).argmax(1).eq(labels).int().sum());
-  model.train();
-  return (await correct.item()) / labels.numel();
-}
-
-/** A one-line bar redrawn in place: `epoch 2/8 [#####.....] 63/125 loss 0.2310 · 5,120 samples/s`. */
-function progress(epoch: number, step: number, steps: number, loss: number, rate: number): string {
-  const width = 24;
-  const filled = Math.round((width * step) / steps);
-  return `epoch ${epoch}/${EPOCHS} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${step}/${steps} loss ${loss.toFixed(4)} · ${Math.round(rate).toLocaleString('en-US')} samples/s`;
 }
 
 /** Training loss per step (grey, and its per-epoch mean in blue) and test accuracy per epoch (orange). */
@@ -81,36 +68,23 @@ export const mnistMlp: Example = {
     const optimizer = new optim.AdamW(model.parameters(), { lr: 2e-3, weightDecay: 1e-4 });
     const scheduler = new optim.CosineAnnealingLR(optimizer, totalSteps);
 
-    const bar = !quiet && process.stdout.isTTY === true;
-    const losses: number[] = [];
-    const accuracies: number[] = [];
-    const trainingStarted = performance.now();
-    for (let epoch = 1; epoch <= EPOCHS && losses.length < totalSteps; epoch++) {
-      const epochStarted = performance.now();
-      let sum = 0;
-      let seen = 0;
-      let step = 0;
-      for await (const [x, y] of loader) {
-        if (losses.length >= totalSteps) break;
+    const { losses, accuracies, trainSeconds } = await trainEpochs({
+      model,
+      loader,
+      epochs: EPOCHS,
+      totalSteps,
+      test: { images: testX, labels: testY },
+      bar: !quiet && process.stdout.isTTY === true,
+      log,
+      step(x, y) {
         const loss = nn.crossEntropy(model.forward(x), y);
         optimizer.zeroGrad();
         loss.backward();
         optimizer.step();
         scheduler.step();
-        const value = await loss.item();
-        losses.push(value);
-        sum += value * x.shape[0];
-        seen += x.shape[0];
-        step += 1;
-        if (bar) process.stdout.write(`\r\x1b[2K${progress(epoch, step, loader.length, value, seen / ((performance.now() - epochStarted) / 1000))}`);
-      }
-      if (bar) process.stdout.write('\r\x1b[2K');
-      const acc = await accuracy(model, testX, testY);
-      accuracies.push(acc);
-      const rate = seen / ((performance.now() - epochStarted) / 1000);
-      log(`epoch ${epoch}/${EPOCHS} loss ${(sum / seen).toFixed(6)} test accuracy ${(100 * acc).toFixed(2)}% (${Math.round(rate).toLocaleString('en-US')} samples/s)`);
-    }
-    const trainSeconds = (performance.now() - trainingStarted) / 1000;
+        return loss;
+      },
+    });
     const final = accuracies[accuracies.length - 1];
 
     // The checkpoint holds the model and the optimizer, so training could resume from it; the

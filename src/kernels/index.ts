@@ -10,6 +10,7 @@ import { matmulJs } from './matmul.js';
 import { loadMatmulNative, nativeMatmulReason, useMatmulNative } from './matmul-native.js';
 import { bestMatmulVariant, loadMatmulWasm, type MatmulVariant } from './matmul-wasm.js';
 import { randomKernel } from './random.js';
+import { randomKernelOver } from './random-wasm.js';
 import { VISION_KERNELS, visionKernels, type VisionKernelName } from './vision.js';
 import { reduceKernel } from './reduce.js';
 import { scanKernel } from './scan.js';
@@ -91,6 +92,7 @@ export function configureKernels(config: KernelConfig): void {
   const heap = config.elementwise === 'wasm' ? config.heap : null;
   useWasmMap(heap === null ? null : loadMapWasm(heap), heap === null ? null : exprWasm(heap));
   loadRnnWasm(heap);
+  KERNELS.random = randomKernelOver(heap);
   // With OpenBLAS, convolution's tiles call it too (their packer needs the heap); otherwise its
   // implicit GEMM packs into the WebAssembly micro-kernel's panels.
   const wasmVariant = config.heap === null || config.matmul === 'js' || config.matmul === 'native' ? null : config.matmul;

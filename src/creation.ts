@@ -199,7 +199,7 @@ function draw(op: string, kind: RandomArgs['kind'], shape: number | readonly num
   const dtype = checkDTypeOption(op, options?.dtype, 'float32');
   if (!isFloat(dtype)) throw new ValueError(`${op}: got dtype ${dtype}, expected float32 or float64`);
   const t = Tensor.empty(sizes(op, shape), dtype, false, op);
-  const args: RandomArgs = { out: t.storage.data as FloatArray, kind, seed: generator.seed, counter: generator.offset, p0, p1 };
+  const args: RandomArgs = { out: t.storage.data as FloatArray, kind, seed: generator.seed, counter: generator.offset, p0, p1, heap: t.storage.onHeap };
   generator.offset += numel(t.shape);
   launch(op, { kernel: 'random', args }, [], [t]);
   return finish(t, options);

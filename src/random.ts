@@ -17,7 +17,7 @@ function sizes(op: string, shape: number | readonly number[]): number[] {
 function fill(op: string, kind: RandomArgs['kind'], shape: number[], dtype: DType, p0: number, p1: number): Tensor {
   const t = Tensor.empty(shape, dtype, false);
   const { seed, counter } = reserveDraws(numel(shape));
-  const args: RandomArgs = { out: t.storage.data, kind, seed, counter, p0, p1 };
+  const args: RandomArgs = { out: t.storage.data, kind, seed, counter, p0, p1, heap: t.storage.onHeap };
   launch(op, { kernel: 'random', args }, [], [t]);
   return t;
 }

@@ -10,6 +10,7 @@ import { matmulJs } from './matmul.js';
 import { loadMatmulNative, nativeMatmulReason, useMatmulNative } from './matmul-native.js';
 import { bestMatmulVariant, loadMatmulWasm, type MatmulVariant } from './matmul-wasm.js';
 import { randomKernel } from './random.js';
+import { randomKernelOver } from './random-wasm.js';
 import { VISION_KERNELS, visionKernels, type VisionKernelName } from './vision.js';
 import { reduceKernel } from './reduce.js';
 import { scanKernel } from './scan.js';
@@ -91,12 +92,13 @@ export function configureKernels(config: KernelConfig): void {
   const heap = config.elementwise === 'wasm' ? config.heap : null;
   useWasmMap(heap === null ? null : loadMapWasm(heap), heap === null ? null : exprWasm(heap));
   loadRnnWasm(heap);
-  // Convolution's implicit GEMM packs into the WebAssembly micro-kernel's panels, so it keeps the
-  // WASM module (the fastest this machine has) when products go to OpenBLAS.
-  const wasmVariant = config.heap === null || config.matmul === 'js' ? null : config.matmul === 'native' ? bestMatmulVariant() : config.matmul;
+  KERNELS.random = randomKernelOver(heap);
+  // With OpenBLAS, convolution's tiles call it too (their packer needs the heap); otherwise its
+  // implicit GEMM packs into the WebAssembly micro-kernel's panels.
+  const wasmVariant = config.heap === null || config.matmul === 'js' || config.matmul === 'native' ? null : config.matmul;
   const wasm = wasmVariant === null || config.heap === null ? null : loadMatmulWasm(wasmVariant, config.heap);
-  Object.assign(KERNELS, visionKernels(wasm === null ? null : wasm.variant, config.heap, heap));
   useMatmulNative(config.matmul === 'native');
+  Object.assign(KERNELS, visionKernels(wasm === null ? null : wasm.variant, config.heap, heap, config.matmul === 'native'));
   if (config.matmul === 'native') {
     const native = loadMatmulNative();
     // The main thread picked it, so a thread that cannot load it would compute other bits.

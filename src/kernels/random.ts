@@ -49,6 +49,8 @@ export interface RandomArgs {
   counter: number;
   p0: number;
   p1: number;
+  /** out lies in the tensor heap (random-wasm.ts draws there). */
+  heap?: boolean;
 }
 
 export const RANDOM_TILE = 4096;

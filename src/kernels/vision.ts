@@ -3,6 +3,7 @@
 // kernels are configured. Imported by the main thread AND by workers. Nothing in src/kernels may
 // import tensor, ops, graph or runtime.
 import { convJs, convWeightJs } from './conv.js';
+import { loadConvNative } from './conv-native.js';
 import { loadConvWasm } from './conv-wasm.js';
 import type { MatmulVariant } from './matmul-wasm.js';
 import { channelStatsKernel } from './norm.js';
@@ -16,13 +17,18 @@ export const VISION_KERNELS = { conv: convJs, convWeight: convWeightJs, ...poolK
 export type VisionKernelName = keyof typeof VISION_KERNELS;
 
 /**
- * The vision kernels for a configuration: convolution on the matmul's micro-kernel of `variant`
- * (null: no WASM matmul), pooling and statistics in WebAssembly when `heap` (the elementwise
- * passes' heap) is set. Each pick depends on the arguments' dtype and placement only.
+ * The vision kernels for a configuration: convolution on OpenBLAS when `native` (the native
+ * matmul is in use), else on the matmul's micro-kernel of `variant` (null: no WASM matmul);
+ * pooling and statistics in WebAssembly when `heap` (the elementwise passes' heap) is set. Each
+ * pick depends on the arguments' dtype and placement only.
  */
-export function visionKernels(variant: MatmulVariant | null, matmulHeap: WasmMemory | null, heap: WasmMemory | null): Record<VisionKernelName, Kernel<any>> {
+export function visionKernels(variant: MatmulVariant | null, matmulHeap: WasmMemory | null, heap: WasmMemory | null, native = false): Record<VisionKernelName, Kernel<any>> {
   const out: Record<VisionKernelName, Kernel<any>> = { ...VISION_KERNELS };
-  if (variant !== null && matmulHeap !== null) {
+  if (native && matmulHeap !== null) {
+    const conv = loadConvNative(matmulHeap);
+    out.conv = choose(conv.supports, conv.conv, convJs);
+    out.convWeight = choose(conv.supports, conv.convWeight, convWeightJs);
+  } else if (variant !== null && matmulHeap !== null) {
     const conv = loadConvWasm(variant, matmulHeap);
     out.conv = choose(conv.supports, conv.conv, convJs);
     out.convWeight = choose(conv.supports, conv.convWeight, convWeightJs);

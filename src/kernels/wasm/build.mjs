@@ -23,6 +23,7 @@ const MODULES = {
   'rnn.wasm': ['rnn.ts', '--enable', 'simd', ...HEAP],
   'conv.wasm': ['conv.ts', '--enable', 'simd', ...HEAP],
   'pool.wasm': ['pool.ts', ...HEAP],
+  'random.wasm': ['random.ts', ...HEAP],
 };
 
 mkdirSync(outDir, { recursive: true });

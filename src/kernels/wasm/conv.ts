@@ -203,3 +203,76 @@ export function packPatchesT(
     }
   }
 }
+
+/** dst[0, len) = src[0, len), four floats a step. */
+// @ts-ignore: decorator
+@inline function copyFloats(src: usize, dst: usize, len: i32): void {
+  let l = 0;
+  for (; l + 4 <= len; l += 4) v128.store(dst + ((<usize>l) << 2), v128.load(src + ((<usize>l) << 2)));
+  for (; l < len; l++) store<f32>(dst + ((<usize>l) << 2), load<f32>(src + ((<usize>l) << 2)));
+}
+
+/** dst[0, len) = 0. */
+// @ts-ignore: decorator
+@inline function zeroFloats(dst: usize, len: i32): void {
+  let l = 0;
+  for (; l + 4 <= len; l += 4) v128.store(dst + ((<usize>l) << 2), i32x4.splat(0));
+  for (; l < len; l++) store<f32>(dst + ((<usize>l) << 2), 0);
+}
+
+/**
+ * The patch matrix of one tile, row-major, for a BLAS product (src/kernels/conv-native.ts):
+ * dst[(k − k0)·ld + (j − j0)] = patch(k, position j) for k in [k0, k0+kc), j in [j0, j0+count).
+ * With unit column stride and no input dilation, each (k, output row) is one contiguous run of
+ * an input row with zeros where it leaves the input; otherwise element by element.
+ */
+export function packRows(
+  x: usize, sc: i32, sh: i32, sw: i32, inH: i32, inW: i32, lh: i32, lw: i32,
+  outW: i32, strH: i32, strW: i32, dilH: i32, dilW: i32, padH: i32, padW: i32, kH: i32, kW: i32,
+  j0: i32, count: i32, k0: i32, kc: i32, dst: usize, ld: i32,
+): void {
+  const taps = kH * kW;
+  const plain = lh == 1 && lw == 1 && strW == 1 && sw == 1;
+  let r = k0 / taps;
+  let kh = (k0 - r * taps) / kW;
+  let kw = k0 - r * taps - kh * kW;
+  for (let s = 0; s < kc; s++) {
+    let o = dst + (<usize>s) * (<usize>ld) * 4;
+    let oh = j0 / outW;
+    let ow = j0 - oh * outW;
+    let done = 0;
+    while (done < count) {
+      // The rest of this output row, or of the tile.
+      const run = min(outW - ow, count - done);
+      const th = oh * strH + kh * dilH - padH;
+      if (plain) {
+        if (th < 0 || th >= inH) {
+          zeroFloats(o, run);
+        } else {
+          // Columns tw0 … tw0+run of input row th: zeros before the input, a copy, zeros after.
+          const tw0 = ow + kw * dilW - padW;
+          const first = min(run, max(0, -tw0));
+          const last = max(first, min(run, inW - tw0));
+          zeroFloats(o, first);
+          copyFloats(x + ((<usize>(r * sc + th * sh + tw0 + first)) << 2), o + ((<usize>first) << 2), last - first);
+          zeroFloats(o + ((<usize>last) << 2), run - last);
+        }
+      } else {
+        for (let i = 0; i < run; i++) store<f32>(o + ((<usize>i) << 2), tap(x, sc, sh, sw, inH, inW, lh, lw, r, th, (ow + i) * strW + kw * dilW - padW));
+      }
+      o += (<usize>run) << 2;
+      done += run;
+      ow = 0;
+      oh++;
+    }
+    kw++;
+    if (kw == kW) {
+      kw = 0;
+      kh++;
+      if (kh == kH) {
+        kh = 0;
+        r++;
+      }
+    }
+  }
+}

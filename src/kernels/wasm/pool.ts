@@ -11,6 +11,10 @@
  * zeroed, then out[its position] += g[o].
  */
 export function maxPool(x: usize, g: usize, out: usize, p0: i32, p1: i32, inH: i32, inW: i32, outH: i32, outW: i32, kH: i32, kW: i32, sH: i32, sW: i32, backward: i32): void {
+  if (kH == 2 && kW == 2 && sH == 2 && sW == 2) {
+    maxPool2x2(x, g, out, p0, p1, inH, inW, outH, outW, backward);
+    return;
+  }
   const inPlane = (<usize>(inH * inW)) << 2;
   const outPlane = (<usize>(outH * outW)) << 2;
   const rowBytes = (<usize>inW) << 2;
@@ -43,6 +47,58 @@ export function maxPool(x: usize, g: usize, out: usize, p0: i32, p1: i32, inH: i
           store<f32>(to, load<f32>(to) + load<f32>(o));
         } else {
           store<f32>(o, load<f32>(best));
+        }
+        o += 4;
+      }
+    }
+  }
+}
+
+/** Whether v replaces the running maximum: strictly greater, or NaN (maxPool's rule). */
+// @ts-ignore: decorator
+@inline function wins(v: f32, max: f32): bool {
+  return v > max || v != v;
+}
+
+/**
+ * maxPool for 2×2 windows at stride 2 (the common case), unrolled: the same comparisons in the
+ * same order (a, b on the first row, then c, d), so the same maxima and positions. The windows do
+ * not overlap, so backward writes each window whole (0 + g at its maximum: the bits of adding g to
+ * a zeroed plane) and zeroes only what no window covers.
+ */
+function maxPool2x2(x: usize, g: usize, out: usize, p0: i32, p1: i32, inH: i32, inW: i32, outH: i32, outW: i32, backward: i32): void {
+  const inPlane = (<usize>(inH * inW)) << 2;
+  const outPlane = (<usize>(outH * outW)) << 2;
+  const rowBytes = (<usize>inW) << 2;
+  const covered = outH * 2 == inH && outW * 2 == inW;
+  for (let p = p0; p < p1; p++) {
+    const base = x + (<usize>p) * inPlane;
+    const dst = out + (<usize>p) * (backward ? inPlane : outPlane);
+    let o = (backward ? g : out) + (<usize>p) * outPlane;
+    if (backward && !covered) memory.fill(dst, 0, inPlane);
+    for (let oh = 0; oh < outH; oh++) {
+      const r0 = (<usize>(2 * oh)) * rowBytes;
+      const r1 = r0 + rowBytes;
+      for (let ow = 0; ow < outW; ow++) {
+        const c0 = (<usize>ow) << 3;
+        const a = load<f32>(base + r0 + c0);
+        const b = load<f32>(base + r0 + c0, 4);
+        const c = load<f32>(base + r1 + c0);
+        const d = load<f32>(base + r1 + c0, 4);
+        // The first element always wins against −∞ or loses only to a later strict winner.
+        let max = a;
+        let at = 0;
+        if (wins(b, max)) { max = b; at = 1; }
+        if (wins(c, max)) { max = c; at = 2; }
+        if (wins(d, max)) { max = d; at = 3; }
+        if (backward) {
+          const v = <f32>0 + load<f32>(o);
+          store<f32>(dst + r0 + c0, at == 0 ? v : 0);
+          store<f32>(dst + r0 + c0, at == 1 ? v : 0, 4);
+          store<f32>(dst + r1 + c0, at == 2 ? v : 0);
+          store<f32>(dst + r1 + c0, at == 3 ? v : 0, 4);
+        } else {
+          store<f32>(o, max);
         }
         o += 4;
       }

@@ -79,7 +79,42 @@ function maxPool2x2(x: usize, g: usize, out: usize, p0: i32, p1: i32, inH: i32, 
     for (let oh = 0; oh < outH; oh++) {
       const r0 = (<usize>(2 * oh)) * rowBytes;
       const r1 = r0 + rowBytes;
-      for (let ow = 0; ow < outW; ow++) {
+      // Four windows at a time: the same rule lane by lane (pmax keeps m unless v > m; then a NaN v wins).
+      let ow = 0;
+      for (; ow + 4 <= outW; ow += 4) {
+        const c0 = (<usize>ow) << 3;
+        const t0 = v128.load(base + r0 + c0), t1 = v128.load(base + r0 + c0, 16);
+        const u0 = v128.load(base + r1 + c0), u1 = v128.load(base + r1 + c0, 16);
+        const a = v128.shuffle<f32>(t0, t1, 0, 2, 4, 6), b = v128.shuffle<f32>(t0, t1, 1, 3, 5, 7);
+        const c = v128.shuffle<f32>(u0, u1, 0, 2, 4, 6), d = v128.shuffle<f32>(u0, u1, 1, 3, 5, 7);
+        let max = a;
+        let at = i32x4.splat(0);
+        let w = v128.or(f32x4.gt(b, max), f32x4.ne(b, b));
+        max = v128.bitselect(b, max, w);
+        at = v128.bitselect(i32x4.splat(1), at, w);
+        w = v128.or(f32x4.gt(c, max), f32x4.ne(c, c));
+        max = v128.bitselect(c, max, w);
+        at = v128.bitselect(i32x4.splat(2), at, w);
+        w = v128.or(f32x4.gt(d, max), f32x4.ne(d, d));
+        max = v128.bitselect(d, max, w);
+        at = v128.bitselect(i32x4.splat(3), at, w);
+        if (backward) {
+          const v = f32x4.add(f32x4.splat(0), v128.load(o));
+          const zero = f32x4.splat(0);
+          const va = v128.bitselect(v, zero, i32x4.eq(at, i32x4.splat(0)));
+          const vb = v128.bitselect(v, zero, i32x4.eq(at, i32x4.splat(1)));
+          const vc = v128.bitselect(v, zero, i32x4.eq(at, i32x4.splat(2)));
+          const vd = v128.bitselect(v, zero, i32x4.eq(at, i32x4.splat(3)));
+          v128.store(dst + r0 + c0, v128.shuffle<f32>(va, vb, 0, 4, 1, 5));
+          v128.store(dst + r0 + c0, v128.shuffle<f32>(va, vb, 2, 6, 3, 7), 16);
+          v128.store(dst + r1 + c0, v128.shuffle<f32>(vc, vd, 0, 4, 1, 5));
+          v128.store(dst + r1 + c0, v128.shuffle<f32>(vc, vd, 2, 6, 3, 7), 16);
+        } else {
+          v128.store(o, max);
+        }
+        o += 16;
+      }
+      for (; ow < outW; ow++) {
         const c0 = (<usize>ow) << 3;
         const a = load<f32>(base + r0 + c0);
         const b = load<f32>(base + r0 + c0, 4);

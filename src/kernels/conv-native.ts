@@ -26,10 +26,18 @@ const GFLOPS = 60;
 const PACK_FLOATS_PER_NS = 2;
 const UNIT_OVERHEAD_NS = 3000;
 
+/** The scatter path's adds (scatterRows), in floats per ns. */
+const ADD_FLOATS_PER_NS = 2;
+
 type RowPacker = (
   x: number, sc: number, sh: number, sw: number, inH: number, inW: number, lh: number, lw: number,
   outW: number, strH: number, strW: number, dilH: number, dilW: number, padH: number, padW: number, kH: number, kW: number,
   first: number, count: number, k0: number, kc: number, dst: number, ld: number,
+) => void;
+
+type Scatter = (
+  cols: number, out: number, m: number, kH: number, kW: number, inH: number, inW: number, lh: number, lw: number,
+  padH: number, padW: number, dilH: number, dilW: number, outH: number, outW: number,
 ) => void;
 
 export interface NativeConvKernels {
@@ -47,6 +55,26 @@ function positionBlocks(positions: number, K: number): { blocks: number; width: 
   return { blocks, width: Math.min(positions, roundUp(Math.ceil(positions / blocks), ALIGN)) };
 }
 
+/**
+ * Two ways to run a unit-stride product, picked by the shapes alone (so on every thread alike):
+ * gather packs the K × P patch panel and makes out = F·panel; scatter makes cols = F̂·x straight
+ * from the image (F̂ is the filter as [(m, kh, kw) × r]) and adds each tap's plane into place.
+ * Scatter wins where the input is smaller than the output per channel pair, e.g. the input
+ * gradient (a padded transposed convolution, whose gather panel is mostly zeros): conv2d-dx's
+ * panel would be 576 × 676, its cols 288 × 576 with no packing at all.
+ */
+function scatters(a: ConvArgs): boolean {
+  const [, xc, xh, xw] = a.xStrides;
+  if (a.stride[0] !== 1 || a.stride[1] !== 1 || xw !== 1 || xh !== a.inW || xc < a.inH * a.inW) return false;
+  const taps = a.kH * a.kW;
+  const P = a.outH * a.outW;
+  const Pin = a.inH * a.inW;
+  if (a.m * taps * Pin > PANEL_FLOATS) return false;
+  const gather = (2 * a.m * a.r * taps * P) / GFLOPS + (a.r * taps * P) / PACK_FLOATS_PER_NS;
+  const scatter = (2 * a.m * taps * a.r * Pin) / GFLOPS + (a.m * taps * Pin + a.m * P) / ADD_FLOATS_PER_NS;
+  return scatter < gather;
+}
+
 let loaded: NativeConvKernels | null = null;
 
 /** This thread's BLAS-backed conv kernels over the tensor heap (the packer runs in WebAssembly). */
@@ -56,7 +84,7 @@ export function loadConvNative(memory: WasmMemory): NativeConvKernels {
 }
 
 function createKernels(memory: WasmMemory): NativeConvKernels {
-  const { packRows } = instantiate<{ packRows: RowPacker }>('conv.wasm', memory);
+  const { packRows, scatterRows } = instantiate<{ packRows: RowPacker; scatterRows: Scatter }>('conv.wasm', memory);
   let heap = new Float32Array(memory.buffer);
 
   // This thread's scratch (offsets in floats): the packed filter and the patch panel. Each grows
@@ -109,8 +137,53 @@ function createKernels(memory: WasmMemory): NativeConvKernels {
     return { array: heap, offset: at };
   }
 
+  /** Group g's filter as F̂[(m·kH + kh)·kW + kw, r], packed into scratch. */
+  function tapMajorFilter(a: ConvArgs, g: number): number {
+    const [fg, fm, fr, fkh, fkw] = a.fStrides;
+    const at = reserve('a', a.m * a.kH * a.kW * a.r);
+    const f = a.f;
+    let dst = at;
+    for (let m = 0; m < a.m; m++) {
+      for (let kh = 0; kh < a.kH; kh++) {
+        for (let kw = 0; kw < a.kW; kw++) {
+          const src = a.fOffset + g * fg + m * fm + kh * fkh + kw * fkw;
+          for (let r = 0; r < a.r; r++) heap[dst++] = f[src + r * fr];
+        }
+      }
+    }
+    return at;
+  }
+
+  /** Units [start, end) of the scatter path: one (image, group) each. */
+  function scatterRun(a: ConvArgs, start: number, end: number): void {
+    const taps = a.kH * a.kW;
+    const Pin = a.inH * a.inW;
+    const P = a.outH * a.outW;
+    const cols = reserve('b', a.m * taps * Pin);
+    const [xn, xc] = a.xStrides;
+    let group = -1;
+    let filter = 0;
+    for (let unit = start; unit < end; unit++) {
+      const g = unit % a.groups;
+      const n = Math.floor(unit / a.groups);
+      if (g !== group) {
+        filter = tapMajorFilter(a, g);
+        group = g;
+      }
+      // cols[(m, kh, kw), i] = Σ_r F̂[(m, kh, kw), r] · x[n, g·R + r, i]
+      tile.a = heap; tile.aOffset = filter; tile.lda = a.r; tile.transA = false;
+      tile.b = a.x as Float32Array; tile.bOffset = a.xOffset + n * xn + g * a.r * xc; tile.ldb = xc; tile.transB = false;
+      tile.c = heap; tile.cOffset = cols; tile.ldc = Pin;
+      tile.m = a.m * taps; tile.n = Pin; tile.k = a.r; tile.beta = 0;
+      call(tile);
+      const out = a.out.byteOffset + (a.outOffset + (n * a.groups + g) * a.m * P) * 4;
+      scatterRows(cols * 4, out, a.m, a.kH, a.kW, a.inH, a.inW, a.lhsDilation[0], a.lhsDilation[1], a.padding[0], a.padding[1], a.dilation[0], a.dilation[1], a.outH, a.outW);
+    }
+  }
+
   const conv: Kernel<ConvArgs> = {
     run(a, start, end) {
+      if (scatters(a)) return scatterRun(a, start, end);
       const K = a.r * a.kH * a.kW;
       const P = a.outH * a.outW;
       const cols = positionBlocks(P, K);
@@ -139,10 +212,16 @@ function createKernels(memory: WasmMemory): NativeConvKernels {
     },
     units(a) {
       const P = a.outH * a.outW;
-      return P === 0 || a.m === 0 ? 0 : a.batch * a.groups * positionBlocks(P, a.r * a.kH * a.kW).blocks;
+      if (P === 0 || a.m === 0) return 0;
+      return a.batch * a.groups * (scatters(a) ? 1 : positionBlocks(P, a.r * a.kH * a.kW).blocks);
     },
     unitCost(a) {
       const K = a.r * a.kH * a.kW;
+      if (scatters(a)) {
+        const taps = a.kH * a.kW;
+        const Pin = a.inH * a.inW;
+        return (2 * a.m * taps * a.r * Pin) / GFLOPS + (a.m * taps * Pin + a.m * a.outH * a.outW) / ADD_FLOATS_PER_NS + UNIT_OVERHEAD_NS;
+      }
       const cols = positionBlocks(a.outH * a.outW, K).width;
       return (2 * a.m * K * cols) / GFLOPS + (K * cols) / PACK_FLOATS_PER_NS + UNIT_OVERHEAD_NS;
     },

@@ -22,7 +22,7 @@ const MODULES = {
   'elementwise.wasm': ['elementwise.ts', '--enable', 'simd', ...HEAP],
   'rnn.wasm': ['rnn.ts', '--enable', 'simd', ...HEAP],
   'conv.wasm': ['conv.ts', '--enable', 'simd', ...HEAP],
-  'pool.wasm': ['pool.ts', ...HEAP],
+  'pool.wasm': ['pool.ts', '--enable', 'simd', ...HEAP],
   'random.wasm': ['random.ts', ...HEAP],
 };
 

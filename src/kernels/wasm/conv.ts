@@ -276,3 +276,54 @@ export function packRows(
     }
   }
 }
+
+/**
+ * The scatter half of a unit-stride convolution computed as cols = F̂·x (src/kernels/conv-native.ts):
+ * cols[(m·kH + kh)·kW + kw][ih·inW + iw] is tap (kh, kw)'s product at input pixel (ih, iw), which
+ * lands on output (ih·lh + padH − kh·dilH, iw·lw + padW − kw·dilW) when that lies inside. out
+ * (m planes of outH × outW) is zeroed, then the taps add in order m, kh, kw: for any output
+ * element, its contributions add in increasing (kh, kw), whatever the split.
+ */
+export function scatterRows(
+  cols: usize, out: usize, m: i32, kH: i32, kW: i32, inH: i32, inW: i32, lh: i32, lw: i32,
+  padH: i32, padW: i32, dilH: i32, dilW: i32, outH: i32, outW: i32,
+): void {
+  const inPlane = inH * inW;
+  const outPlane = outH * outW;
+  zeroFloats(out, m * outPlane);
+  let row = cols;
+  for (let mm = 0; mm < m; mm++) {
+    const plane = out + ((<usize>(mm * outPlane)) << 2);
+    for (let kh = 0; kh < kH; kh++) {
+      for (let kw = 0; kw < kW; kw++) {
+        // Input columns [lo, hi) land on output columns iw·lw + ow0 inside [0, outW).
+        const ow0 = padW - kw * dilW;
+        const lo = ow0 >= 0 ? 0 : (-ow0 + lw - 1) / lw;
+        const hi = max(lo, min(inW, ow0 <= outW - 1 ? (outW - 1 - ow0) / lw + 1 : 0));
+        for (let ih = 0; ih < inH; ih++) {
+          const oh = ih * lh + padH - kh * dilH;
+          if (oh < 0 || oh >= outH) continue;
+          const src = row + ((<usize>(ih * inW)) << 2);
+          const dst = plane + ((<usize>(oh * outW + ow0)) << 2);
+          if (lw == 1) {
+            let iw = lo;
+            for (; iw + 4 <= hi; iw += 4) {
+              const at = (<usize>iw) << 2;
+              v128.store(dst + at, f32x4.add(v128.load(dst + at), v128.load(src + at)));
+            }
+            for (; iw < hi; iw++) {
+              const at = (<usize>iw) << 2;
+              store<f32>(dst + at, load<f32>(dst + at) + load<f32>(src + at));
+            }
+          } else {
+            for (let iw = lo; iw < hi; iw++) {
+              const to = dst + ((<usize>(iw * (lw - 1))) << 2) + ((<usize>iw) << 2);
+              store<f32>(to, load<f32>(to) + load<f32>(src + ((<usize>iw) << 2)));
+            }
+          }
+        }
+        row += (<usize>inPlane) << 2;
+      }
+    }
+  }
+}

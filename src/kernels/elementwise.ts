@@ -56,6 +56,8 @@ export const BINARY = {
   lt: 'a < b',
   le: 'a <= b',
   gt: 'a > b',
+  // relu's gradient g·(x > 0) in one pass: the bits of g.mul(x.gt(0)) (g·1 or g·0, NaN and ±∞ alike).
+  reluBackward: 'a * (b > 0)',
   ge: 'a >= b',
   eq: 'a === b',
   ne: 'a !== b',

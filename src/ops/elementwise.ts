@@ -45,7 +45,10 @@ export const abs = mapOp('abs', 1, UNARY.abs, same('abs'), (g, [a]) => [g.mul(a.
 export const sign = mapOp('sign', 1, UNARY.sign, same('sign'), (g) => [g.zerosLike()], 'none');
 export const tanh = mapOp('tanh', 1, UNARY.tanh, floating('tanh'), (g, _, out) => [g.mul(out.mul(out).neg().add(1))], 'output'); // 1 − tanh²
 export const sigmoid = mapOp('sigmoid', 1, UNARY.sigmoid, floating('sigmoid'), (g, _, out) => [g.mul(out.mul(out.neg().add(1)))], 'output'); // σ(1 − σ)
-export const relu = mapOp('relu', 1, UNARY.relu, same('relu'), (g, [a]) => [g.mul(a.gt(0))]);
+// The gradient is one fused pass, not g.mul(a.gt(0)): W2 spent two passes and a bool mask per layer on it.
+export const relu = mapOp('relu', 1, UNARY.relu, same('relu'), (g, [a]) => [g.applyOp(reluBackward, [g, a], {})]);
+/** reluBackward(g, a) = g·(a > 0). Linear in g; in a it is piecewise constant: no gradient. */
+export const reluBackward: OpDef = mapOp('reluBackward', 2, BINARY.reluBackward, same('reluBackward'), (gg, [, a]) => [gg.applyOp(reluBackward, [gg, a], {}), null]);
 export const logicalNot = mapOp('logicalNot', 1, UNARY.logicalNot, predicate('logicalNot'), null);
 
 export interface ClampAttrs {

@@ -25,6 +25,7 @@ export const OPS = {
   tanh: elementwise.tanh,
   sigmoid: elementwise.sigmoid,
   relu: elementwise.relu,
+  reluBackward: elementwise.reluBackward,
   logicalNot: elementwise.logicalNot,
   clamp: elementwise.clamp,
   powScalar: elementwise.powScalar,

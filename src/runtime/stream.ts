@@ -55,6 +55,13 @@ let inlineLimitNs = 500_000;
  * than it costs.
  */
 let laneLimitNs = 60_000;
+/**
+ * An in-place launch runs inline up to this many times the inline limit. Off the main thread it
+ * must first copy its target (the backup below), a serial pass on the main thread that cost about
+ * as much as the whole update run inline: W2's SGD step on its 1M-element weight took 3.2 ms to
+ * back up plus 1.3 ms on the pool, against 1.2–1.9 ms inline, which needs no backup.
+ */
+const IN_PLACE_INLINE_FACTOR = 4;
 /** Tile size in estimated time: small enough to balance two workers, large enough to amortise a claim. */
 const TILE_NS = 40_000;
 /** Launches queued before a never-awaiting script is made to wait (memory stays bounded). */
@@ -320,7 +327,7 @@ class Stream {
     const unitCost = Math.max(kernel.unitCost(launch.task.args), 1);
     const cost = units * unitCost;
     const threads = getNumThreads();
-    if (units === 1 || cost < Math.min(laneLimitNs, inlineLimitNs) || (cost < inlineLimitNs && threads === 1)) {
+    if (runsInline(launch, units, cost, threads)) {
       stats.inlineLaunches += 1;
       try {
         runKernel(launch.task, 0, units);
@@ -495,8 +502,15 @@ class Stream {
   private wouldSplit(launch: Launch): boolean {
     const kernel = kernelOf(launch.task.kernel);
     const units = kernel.units(launch.task.args);
-    return getNumThreads() > 1 && units > 1 && units * Math.max(kernel.unitCost(launch.task.args), 1) >= Math.min(laneLimitNs, inlineLimitNs);
+    const cost = units * Math.max(kernel.unitCost(launch.task.args), 1);
+    return getNumThreads() > 1 && !runsInline(launch, units, cost, getNumThreads()) && units > 1 && cost >= Math.min(laneLimitNs, inlineLimitNs);
   }
+}
+
+/** Whether execute() runs a launch on the main thread alone (see the executors' table in ARCHITECTURE.md). */
+function runsInline(launch: Launch, units: number, cost: number, threads: number): boolean {
+  return units === 1 || cost < Math.min(laneLimitNs, inlineLimitNs) || (cost < inlineLimitNs && threads === 1)
+    || (launch.inPlace && cost < IN_PLACE_INLINE_FACTOR * inlineLimitNs);
 }
 
 export const stream = new Stream();

@@ -46,6 +46,7 @@ const CASES: Case[] = [
   { op: 'tanh', inputs: [f()], build: ([a]) => a.tanh() },
   { op: 'sigmoid', inputs: [f()], build: ([a]) => a.sigmoid() },
   { op: 'relu', inputs: [f()], build: ([a]) => a.relu() },
+  { op: 'reluBackward', inputs: [f(), f()], build: ([g, a]) => g.applyOp(OPS.reluBackward, [g, a], {}) },
   { op: 'clamp', inputs: [f()], build: ([a]) => a.clamp({ min: -0.4, max: 0.3 }) },
   { op: 'powScalar', inputs: [f(M, true)], build: ([a]) => a.pow(2.5) },
   { op: 'add', inputs: [f(), f([4])], build: ([a, b]) => a.add(b) },

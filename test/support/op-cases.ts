@@ -1,6 +1,6 @@
 // Sample cases for every primitive of the op table (OPS), PyTorch-OpInfo style: the suite in
 // test/ops.test.ts runs the same checks on each, and fails for an entry of OPS with no cases here.
-import { cat, type DType, type OpName, type Tensor } from '../../src/index.js';
+import { cat, OPS, type DType, type OpName, type Tensor } from '../../src/index.js';
 import { binary, LARGE, largeBinary, largeUnary, reduction, unary, type OpCases, type Sample } from './cases.js';
 import * as ref from './reference.js';
 import { OPS_CASES } from './op-cases-ops.js';
@@ -42,6 +42,12 @@ export const OP_CASES: Record<OpName, OpCases> = {
   tanh: { samples: unary('normal', (x) => x.tanh(), Math.tanh), large: largeUnary('normal', (x) => x.tanh()) },
   sigmoid: { samples: unary('normal', (x) => x.sigmoid(), sigmoid), large: largeUnary('normal', (x) => x.sigmoid()) },
   relu: { samples: unary('nonzero', (x) => x.relu(), (v) => Math.max(v, 0)), large: largeUnary('nonzero', (x) => x.relu()) },
+  // relu's gradient: g·(a > 0). Applied directly (it has no method), so only same-shape operands.
+  reluBackward: {
+    samples: binary(['normal', 'nonzero'], (g, a) => g.applyOp(OPS.reluBackward, [g, a as Tensor], {}), (g, a) => g * (a > 0 ? 1 : 0))
+      .filter((s) => s.inputs.every((x) => String(x.shape) === String(s.inputs[0].shape))),
+    large: largeBinary(['normal', 'nonzero'], (g, a) => g.applyOp(OPS.reluBackward, [g, a], {})),
+  },
   logicalNot: {
     samples: [
       ...unary('zeros', (x) => x.logicalNot(), (v) => bool(v === 0), { outDtype: 'bool' }),

@@ -3,7 +3,7 @@
 // a value of a shape and dtype, or Invalid (the call must throw a SkeinError naming the op), or
 // a bad index (the read must reject with an IndexError naming the op).
 import fc from 'fast-check';
-import { cat, IndexError, SkeinError, ValueError, where, type DType, type OpName, type Tensor } from '../../../src/index.js';
+import { cat, IndexError, OPS, SkeinError, ValueError, where, type DType, type OpName, type Tensor } from '../../../src/index.js';
 import * as ref from '../../support/reference.js';
 import { opsSpecs } from './specs-ops.js';
 import { SEQ_SPECS } from './specs-seq.js';
@@ -342,6 +342,13 @@ export const SPECS: Record<OpName, OpSpec> = {
   tanh: unary('tanh', Math.tanh, floating),
   sigmoid: unary('sigmoid', sigmoid, floating),
   relu: unary('relu', (v) => Math.max(v, 0), same),
+  // relu's gradient g·(a > 0), applied directly as backward does: two operands of one shape and dtype.
+  reluBackward: {
+    call: inputArb().chain((g) => inputOf(g.shape, g.dtype).map((a) => ({ inputs: [g, a], args: {} }))),
+    run: (t) => t[0].applyOp(OPS.reluBackward, [t[0], t[1]], {}),
+    ref: (x, [d]) => result(mapB((g, a) => g * Number(a > 0), x[0], x[1]), d),
+    names: ['reluBackward'],
+  },
   logicalNot: { ...unary('logicalNot', (v) => Number(v === 0), () => 'bool'), ref: ([a]) => result(ref.map((v) => Number(v === 0), a), 'bool', 'exact') },
   clamp: {
     call: fc.tuple(inputArb(), fc.oneof(fc.constant(undefined), numberArb, junkArb), fc.oneof(fc.constant(undefined), numberArb, junkArb)).map(([a, min, max]) => ({ inputs: [a], args: { min, max } })),

@@ -90,6 +90,14 @@ export function loadMapWasm(heap: WasmMemory): WasmMap | null {
       const p1 = args.params[1] ?? 0;
       const aStep = arity > 0 ? innerStride(args.strides[0]) : 0;
       const bStep = arity > 1 ? innerStride(args.strides[1]) : 0;
+      if (args.shape.length === 1) {
+        // One run (every contiguous pass, once coalesced, is 1-D): no odometer, no closure.
+        const out = args.out.byteOffset + (args.outOffset + start * args.outStrides[0]) * 4;
+        const a = arity > 0 ? args.inputs[0].byteOffset + (args.offsets[0] + start * aStep) * 4 : out;
+        if (arity === 2) wasm.binary(code, out, a, aStep, args.inputs[1].byteOffset + (args.offsets[1] + start * bStep) * 4, bStep, end - start);
+        else wasm.unary(code, out, a, aStep, end - start, p0, p1);
+        return;
+      }
       forEachRun(args, start, end, (out, at, n) => {
         if (arity === 2) wasm.binary(code, out, at[0], aStep, at[1], bStep, n);
         else wasm.unary(code, out, arity > 0 ? at[0] : out, aStep, n, p0, p1);
@@ -111,19 +119,20 @@ export function separateOrSame(args: MapArgs, k: number): boolean {
   const start = x.byteOffset + args.offsets[k] * size;
   const outStart = args.out.byteOffset + args.outOffset * outSize;
   if (size === outSize && start === outStart && strides.every((st, d) => st === args.outStrides[d])) return true;
-  const [lo, hi] = extent(start, strides, args.shape, size);
-  const [outLo, outHi] = extent(outStart, args.outStrides, args.shape, outSize);
-  return hi <= outLo || outHi <= lo;
+  const shape = args.shape;
+  return extentEnd(start, strides, shape, size) <= extentStart(outStart, args.outStrides, shape, outSize) || extentEnd(outStart, args.outStrides, shape, outSize) <= extentStart(start, strides, shape, size);
 }
 
-/** The byte range [first, end) a strided view touches. */
-function extent(start: number, strides: number[], shape: number[], size: number): [number, number] {
+// The byte range [first, end) a strided view touches, in two halves (no array per check: this
+// runs for every pass, most of them tiny).
+function extentStart(start: number, strides: number[], shape: number[], size: number): number {
   let lo = start;
+  for (let d = 0; d < shape.length; d++) lo += Math.min(0, (shape[d] - 1) * strides[d]) * size;
+  return lo;
+}
+
+function extentEnd(start: number, strides: number[], shape: number[], size: number): number {
   let hi = start;
-  shape.forEach((n, d) => {
-    const reach = (n - 1) * strides[d] * size;
-    if (reach < 0) lo += reach;
-    else hi += reach;
-  });
-  return [lo, hi + size];
+  for (let d = 0; d < shape.length; d++) hi += Math.max(0, (shape[d] - 1) * strides[d]) * size;
+  return hi + size;
 }

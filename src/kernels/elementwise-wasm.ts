@@ -65,7 +65,9 @@ export function hasWasmLoop(expr: string, arity: number): boolean {
 function opCode(args: MapArgs): number {
   if (!args.heap || args.body || !(args.out instanceof Float32Array)) return -1;
   const code = codeOf(args.expr, args.inputs.length);
-  return code >= 0 && args.inputs.every((x) => x instanceof Float32Array) ? code : -1;
+  if (code < 0) return -1;
+  for (const x of args.inputs) if (!(x instanceof Float32Array)) return -1;
+  return code;
 }
 
 
@@ -73,8 +75,12 @@ function opCode(args: MapArgs): number {
 function layoutFits(args: MapArgs): boolean {
   const r = args.shape.length;
   if (r > 1 && args.shape[r - 1] < MIN_ROW) return false;
-  if (innerStride(args.outStrides) !== 1 || !args.strides.every((s) => innerStride(s) === 0 || innerStride(s) === 1)) return false;
-  return args.inputs.every((_, k) => separateOrSame(args, k));
+  if (innerStride(args.outStrides) !== 1) return false;
+  for (let k = 0; k < args.inputs.length; k++) {
+    const step = innerStride(args.strides[k]);
+    if ((step !== 0 && step !== 1) || !separateOrSame(args, k)) return false;
+  }
+  return true;
 }
 
 /** This thread's WASM map over `heap`, or null where this Node cannot compile it. */
@@ -118,9 +124,14 @@ export function separateOrSame(args: MapArgs, k: number): boolean {
   const outSize = args.out.BYTES_PER_ELEMENT;
   const start = x.byteOffset + args.offsets[k] * size;
   const outStart = args.out.byteOffset + args.outOffset * outSize;
-  if (size === outSize && start === outStart && strides.every((st, d) => st === args.outStrides[d])) return true;
+  if (size === outSize && start === outStart && sameStrides(strides, args.outStrides)) return true;
   const shape = args.shape;
   return extentEnd(start, strides, shape, size) <= extentStart(outStart, args.outStrides, shape, outSize) || extentEnd(outStart, args.outStrides, shape, outSize) <= extentStart(start, strides, shape, size);
+}
+
+function sameStrides(a: readonly number[], b: readonly number[]): boolean {
+  for (let d = 0; d < a.length; d++) if (a[d] !== b[d]) return false;
+  return true;
 }
 
 // The byte range [first, end) a strided view touches, in two halves (no array per check: this

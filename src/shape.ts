@@ -32,7 +32,9 @@ export function isContiguous(shape: Shape, strides: readonly number[]): boolean 
 }
 
 export function sameShape(a: readonly Dim[], b: readonly Dim[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** NumPy broadcasting: align right; each pair of dims is equal or one of them is 1. */

@@ -25,7 +25,7 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { ARRAY_OF, type DType } from './dtype.js';
-import { heapBlock, heapBuffer } from './heap.js';
+import { heapBlock, heapBuffer, heapMemory } from './heap.js';
 import type { DataArray } from './kernels/types.js';
 
 export const GC_BUDGET_BYTES = 128 * 1024 * 1024;
@@ -75,14 +75,18 @@ export function blockSize(bytes: number): number {
   return Math.ceil(bytes / step) * step;
 }
 
-/** A finalised Storage: its heap block (offset ≥ 0) goes back to the free list. */
+/**
+ * A finalised Storage or slab: its heap block (offset ≥ 0) goes back to the free list.
+ * `storages`: the live storages it holds (1, or a slab's slots in use).
+ */
 interface Held {
   offset: number;
   size: number;
+  storages: number;
 }
 
-function free({ offset, size }: Held): void {
-  counters.liveStorages -= 1;
+function free({ offset, size, storages }: Held): void {
+  counters.liveStorages -= storages;
   counters.liveBytes -= size;
   if (offset < 0) return;
   let list = freeBlocks.get(size);
@@ -124,6 +128,64 @@ function takeBlock(size: number, zeroed: boolean): number {
   return offset;
 }
 
+// Small storages share slabs. A finaliser per storage costs more than a tiny op's whole budget:
+// registering one is ≈ 1–2 µs with the collections it brings (V8 keeps a registered object alive
+// through scavenges, so every storage reached the old generation: 25% of a chain of 1-element ops
+// went to the collector, mostly mark-compacts). So a storage of up to SLAB_SLOT_MAX bytes is a
+// slot of a SLAB_BYTES block: it holds its slab, only the slab has a finaliser, and the block goes
+// back to the free list once every storage in it is garbage. A long-lived small tensor pins at
+// most one slab; a released slot is reused, by the next small storage of its size, first.
+const SLAB_BYTES = 4096;
+const SLAB_SLOT_MAX = 512;
+
+class Slab {
+  /** Heap offset of the next slot never handed out. */
+  next: number;
+  readonly end: number;
+  constructor(readonly held: Held) {
+    this.next = held.offset;
+    this.end = held.offset + held.size;
+  }
+}
+
+/** Per slot size (index size / 64 − 1): the slab handing out fresh slots, and released slots with their slabs. */
+const openSlabs: (Slab | null)[] = Array.from({ length: SLAB_SLOT_MAX / 64 }, () => null);
+const freeSlots = Array.from({ length: SLAB_SLOT_MAX / 64 }, () => ({ slabs: [] as Slab[], offsets: [] as number[] }));
+/** The slab of the slot takeSlot() returned last (a second return value, without an object per call). */
+let slotSlab: Slab | null = null;
+
+/** A heap offset for a small storage of `size` bytes, its slab in slotSlab; -1 when the heap is full. */
+function takeSlot(size: number, zeroed: boolean): number {
+  const k = size / 64 - 1;
+  const free = freeSlots[k];
+  let offset: number;
+  if (free.offsets.length > 0) {
+    slotSlab = free.slabs.pop() as Slab;
+    offset = free.offsets.pop() as number;
+    counters.reuses += 1;
+  } else {
+    let slab = openSlabs[k];
+    if (slab === null || slab.next + size > slab.end) {
+      const block = takeBlock(SLAB_BYTES, false);
+      if (block < 0) return -1;
+      const held: Held = { offset: block, size: SLAB_BYTES, storages: 0 };
+      slab = new Slab(held);
+      finalizer.register(slab, held);
+      openSlabs[k] = slab;
+      counters.liveBytes += SLAB_BYTES;
+      if (counters.liveBytes > counters.peakLiveBytes) counters.peakLiveBytes = counters.liveBytes;
+    }
+    offset = slab.next;
+    slab.next += size;
+    slotSlab = slab;
+  }
+  slotSlab.held.storages += 1;
+  counters.liveStorages += 1;
+  // A fresh block is zero-filled, but a recycled slab or slot keeps old values.
+  if (zeroed) new Uint8Array(heapBuffer(offset + size), offset, size).fill(0);
+  return offset;
+}
+
 export class Storage {
   readonly data: DataArray;
   /** Whether data lies in the tensor heap, where the WASM kernels can reach it. */
@@ -132,8 +194,12 @@ export class Storage {
   version = 0;
   /** Set when the kernel that should have written this storage failed; reads reject with it. */
   error: Error | null = null;
-  /** Where the block is, for release(); null once released. */
+  /** Where the block is, for release(); null once released, and for a slot of a slab. */
   private held: Held | null;
+  /** The slab this storage is a slot of (kept alive by it); null for a block of its own, and once released. */
+  private slab: Slab | null;
+  /** Its block or slot size in bytes. */
+  private readonly size: number;
 
   /** Without `zeroed`, a recycled block keeps old values: the caller writes every element. */
   constructor(
@@ -143,7 +209,21 @@ export class Storage {
   ) {
     const Ctor = ARRAY_OF[dtype];
     const size = blockSize(Math.max(numel, 1) * Ctor.BYTES_PER_ELEMENT);
-    const offset = takeBlock(size, zeroed);
+    this.size = size;
+    let offset = size <= SLAB_SLOT_MAX && heapMemory() !== null ? takeSlot(size, zeroed) : -1;
+    if (offset >= 0) {
+      this.slab = slotSlab;
+      this.held = null;
+      slotSlab = null;
+    } else {
+      offset = takeBlock(size, zeroed);
+      this.slab = null;
+      this.held = { offset, size, storages: 1 };
+      counters.liveStorages += 1;
+      counters.liveBytes += size;
+      if (counters.liveBytes > counters.peakLiveBytes) counters.peakLiveBytes = counters.liveBytes;
+      finalizer.register(this, this.held, this);
+    }
     this.onHeap = offset >= 0;
     if (this.onHeap) {
       this.data = new Ctor(heapBuffer(offset + size), offset, numel);
@@ -152,11 +232,6 @@ export class Storage {
       counters.allocatedBytes += size;
       this.data = new Ctor(new SharedArrayBuffer(size), 0, numel);
     }
-    counters.liveStorages += 1;
-    counters.liveBytes += size;
-    if (counters.liveBytes > counters.peakLiveBytes) counters.peakLiveBytes = counters.liveBytes;
-    this.held = { offset, size };
-    finalizer.register(this, this.held, this);
   }
 
   /**
@@ -166,6 +241,17 @@ export class Storage {
    * The caller must hold the only reference; the storage must not be read or written again.
    */
   release(): void {
+    const slab = this.slab;
+    if (slab !== null) {
+      this.slab = null;
+      slab.held.storages -= 1;
+      counters.liveStorages -= 1;
+      const free = freeSlots[this.size / 64 - 1];
+      free.slabs.push(slab);
+      free.offsets.push(this.data.byteOffset);
+      counters.releases += 1;
+      return;
+    }
     if (this.held === null) return;
     finalizer.unregister(this);
     free(this.held);

@@ -37,12 +37,12 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
   constructor(
     readonly storage: Storage,
     shape: readonly number[],
-    strides: readonly number[] = contiguousStrides(shape),
+    strides?: readonly number[],
     readonly offset = 0,
   ) {
     super();
-    this.shape = [...shape];
-    this.strides = [...strides];
+    this.shape = shape.slice();
+    this.strides = strides === undefined ? contiguousStrides(shape) : strides.slice();
     trackTensor(this);
   }
 
@@ -139,7 +139,7 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
   applyOp(op: OpDef<any>, inputs: Tensor[], attrs: object): Tensor {
     const meta = op.shape(inputs, attrs);
     // Shape rules accept null (a graph's unknown batch size); an eager tensor's sizes are all known.
-    if (meta.shape.includes(null)) throw new ShapeError(`${op.name}: got shape ${fmtShape(meta.shape)} with an unknown size, expected concrete sizes for an eager tensor`);
+    if (!allKnown(meta.shape)) throw new ShapeError(`${op.name}: got shape ${fmtShape(meta.shape)} with an unknown size, expected concrete sizes for an eager tensor`);
     let out: Tensor;
     if (op.view !== undefined) {
       const layout = op.view(inputs[0], attrs);
@@ -148,7 +148,7 @@ export class Tensor extends TensorOps<Tensor> implements Buf {
       out = Tensor.empty(meta.shape as number[], meta.dtype, false, op.name);
       op.forward?.(out, inputs, attrs, false);
     }
-    if (isGradEnabled() && isFloat(out.dtype) && inputs.some((x) => x.requiresGrad)) record(op, inputs, attrs, out);
+    if (isGradEnabled() && isFloat(out.dtype) && anyNeedsGrad(inputs)) record(op, inputs, attrs, out);
     return out;
   }
 
@@ -354,6 +354,16 @@ function record(op: OpDef<any>, inputs: Tensor[], attrs: object, out: Tensor): v
 }
 
 
+
+function allKnown(shape: readonly Dim[]): boolean {
+  for (const d of shape) if (d === null) return false;
+  return true;
+}
+
+function anyNeedsGrad(inputs: Tensor[]): boolean {
+  for (const x of inputs) if (x.requiresGrad) return true;
+  return false;
+}
 
 function nest(values: ArrayLike<number>, shape: readonly number[], dtype: DType): unknown {
   const cast = dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;

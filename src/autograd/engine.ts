@@ -122,7 +122,9 @@ function walkInMode(starts: Edge[], seeds: Tensor[], { retainGraph, createGraph,
   const needed = capture === null ? null : nodesLeadingTo(roots, deps, new Set(capture.keys()));
   const buffers = new Map<Node, (Tensor | null)[]>();
   // Gradients made during this walk and handed to one place only: a leaf may keep them as they are.
-  const owned = new WeakSet<Tensor>();
+  // A Set, not a WeakSet: the walk is synchronous and drops it at the end, and a WeakSet cost
+  // every gradient an ephemeron for the collector.
+  const owned = new Set<Tensor>();
   const put = (edge: Edge, g: Tensor) => {
     let buf = buffers.get(edge.node);
     if (buf === undefined) {
@@ -204,7 +206,7 @@ function walkInMode(starts: Edge[], seeds: Tensor[], { retainGraph, createGraph,
 }
 
 /** Tensor.registerHook: each hook sees the output's summed gradient and may replace it. */
-function runTensorHooks(node: Node, grads: (Tensor | null)[], owned: WeakSet<Tensor>): void {
+function runTensorHooks(node: Node, grads: (Tensor | null)[], owned: Set<Tensor>): void {
   if (node.hooks === null) return;
   node.hooks.forEach((list, i) => {
     for (const hook of [...list.values()]) {
@@ -229,7 +231,7 @@ function isTensorLike(x: unknown): x is Tensor {
  * leaf.grad += g, in place, so a user's zero_() between steps works as in PyTorch. With
  * createGraph the sum is out of place (PyTorch too): the new .grad carries the graph of both.
  */
-function accumulate(leaf: Tensor, g: Tensor | null, owned: WeakSet<Tensor>, createGraph: boolean): void {
+function accumulate(leaf: Tensor, g: Tensor | null, owned: Set<Tensor>, createGraph: boolean): void {
   if (g === null) return;
   if (g.dtype !== leaf.dtype) g = g.to(leaf.dtype);
   if (g.shape.length !== leaf.shape.length || g.shape.some((d, i) => d !== leaf.shape[i])) {

@@ -70,9 +70,10 @@ export class OpNode extends Node {
   ) {
     super();
     const saves = op.saves ?? 'inputs';
-    const savedInputs = saves === 'inputs' || saves === 'inputsAndOutput' ? (inputs as Tensor[]) : [];
-    const savedOutput = saves === 'output' || saves === 'inputsAndOutput' ? [out as Tensor] : [];
-    this.saved = [...savedInputs, ...savedOutput].map((x) => new SavedTensor(x));
+    const saved: SavedTensor[] = [];
+    if (saves === 'inputs' || saves === 'inputsAndOutput') for (const x of inputs as Tensor[]) saved.push(new SavedTensor(x));
+    if (saves === 'output' || saves === 'inputsAndOutput') saved.push(new SavedTensor(out as Tensor));
+    this.saved = saved;
   }
 
   get name(): string {

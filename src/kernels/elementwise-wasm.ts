@@ -65,7 +65,9 @@ export function hasWasmLoop(expr: string, arity: number): boolean {
 function opCode(args: MapArgs): number {
   if (!args.heap || args.body || !(args.out instanceof Float32Array)) return -1;
   const code = codeOf(args.expr, args.inputs.length);
-  return code >= 0 && args.inputs.every((x) => x instanceof Float32Array) ? code : -1;
+  if (code < 0) return -1;
+  for (const x of args.inputs) if (!(x instanceof Float32Array)) return -1;
+  return code;
 }
 
 
@@ -73,8 +75,12 @@ function opCode(args: MapArgs): number {
 function layoutFits(args: MapArgs): boolean {
   const r = args.shape.length;
   if (r > 1 && args.shape[r - 1] < MIN_ROW) return false;
-  if (innerStride(args.outStrides) !== 1 || !args.strides.every((s) => innerStride(s) === 0 || innerStride(s) === 1)) return false;
-  return args.inputs.every((_, k) => separateOrSame(args, k));
+  if (innerStride(args.outStrides) !== 1) return false;
+  for (let k = 0; k < args.inputs.length; k++) {
+    const step = innerStride(args.strides[k]);
+    if ((step !== 0 && step !== 1) || !separateOrSame(args, k)) return false;
+  }
+  return true;
 }
 
 /** This thread's WASM map over `heap`, or null where this Node cannot compile it. */
@@ -90,6 +96,14 @@ export function loadMapWasm(heap: WasmMemory): WasmMap | null {
       const p1 = args.params[1] ?? 0;
       const aStep = arity > 0 ? innerStride(args.strides[0]) : 0;
       const bStep = arity > 1 ? innerStride(args.strides[1]) : 0;
+      if (args.shape.length === 1) {
+        // One run (every contiguous pass, once coalesced, is 1-D): no odometer, no closure.
+        const out = args.out.byteOffset + (args.outOffset + start * args.outStrides[0]) * 4;
+        const a = arity > 0 ? args.inputs[0].byteOffset + (args.offsets[0] + start * aStep) * 4 : out;
+        if (arity === 2) wasm.binary(code, out, a, aStep, args.inputs[1].byteOffset + (args.offsets[1] + start * bStep) * 4, bStep, end - start);
+        else wasm.unary(code, out, a, aStep, end - start, p0, p1);
+        return;
+      }
       forEachRun(args, start, end, (out, at, n) => {
         if (arity === 2) wasm.binary(code, out, at[0], aStep, at[1], bStep, n);
         else wasm.unary(code, out, arity > 0 ? at[0] : out, aStep, n, p0, p1);
@@ -110,20 +124,26 @@ export function separateOrSame(args: MapArgs, k: number): boolean {
   const outSize = args.out.BYTES_PER_ELEMENT;
   const start = x.byteOffset + args.offsets[k] * size;
   const outStart = args.out.byteOffset + args.outOffset * outSize;
-  if (size === outSize && start === outStart && strides.every((st, d) => st === args.outStrides[d])) return true;
-  const [lo, hi] = extent(start, strides, args.shape, size);
-  const [outLo, outHi] = extent(outStart, args.outStrides, args.shape, outSize);
-  return hi <= outLo || outHi <= lo;
+  if (size === outSize && start === outStart && sameStrides(strides, args.outStrides)) return true;
+  const shape = args.shape;
+  return extentEnd(start, strides, shape, size) <= extentStart(outStart, args.outStrides, shape, outSize) || extentEnd(outStart, args.outStrides, shape, outSize) <= extentStart(start, strides, shape, size);
 }
 
-/** The byte range [first, end) a strided view touches. */
-function extent(start: number, strides: number[], shape: number[], size: number): [number, number] {
+function sameStrides(a: readonly number[], b: readonly number[]): boolean {
+  for (let d = 0; d < a.length; d++) if (a[d] !== b[d]) return false;
+  return true;
+}
+
+// The byte range [first, end) a strided view touches, in two halves (no array per check: this
+// runs for every pass, most of them tiny).
+function extentStart(start: number, strides: number[], shape: number[], size: number): number {
   let lo = start;
+  for (let d = 0; d < shape.length; d++) lo += Math.min(0, (shape[d] - 1) * strides[d]) * size;
+  return lo;
+}
+
+function extentEnd(start: number, strides: number[], shape: number[], size: number): number {
   let hi = start;
-  shape.forEach((n, d) => {
-    const reach = (n - 1) * strides[d] * size;
-    if (reach < 0) lo += reach;
-    else hi += reach;
-  });
-  return [lo, hi + size];
+  for (let d = 0; d < shape.length; d++) hi += Math.max(0, (shape[d] - 1) * strides[d]) * size;
+  return hi + size;
 }

@@ -5,8 +5,10 @@ import { isFloat, promote } from '../dtype.js';
 import { DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { coalesce } from '../kernels/layout.js';
 import type { KernelTask } from '../kernels/index.js';
+import type { MapArgs } from '../kernels/elementwise.js';
+import type { DataArray } from '../kernels/types.js';
 import { submit } from '../runtime/stream.js';
-import { contiguousStrides, isContiguous, type Dim } from '../shape.js';
+import { contiguousStrides, isContiguous, numel, type Dim } from '../shape.js';
 import { Storage as StorageCtor, type Storage } from '../storage.js';
 import { currentOp } from '../validate.js';
 
@@ -76,24 +78,34 @@ export function mapExpr<A>(op: OpDef<A>, attrs: A): string {
 
 /** Launches one elementwise pass: out[i] = expr(inputs[i]) over out's shape (`body`: fused temporaries). */
 export function launchMap(op: string, expr: string, out: Buf, inputs: Buf[], params: number[] = [], inPlace = false, body?: string): void {
-  const { shape, strides } = coalesce(out.shape, [out.strides, ...inputs.map((x) => x.strides)]);
-  const task: KernelTask = {
-    kernel: 'map',
-    args: {
-      expr,
-      body,
-      out: out.storage.data,
-      outOffset: out.offset,
-      outStrides: strides[0],
-      inputs: inputs.map((x) => x.storage.data),
-      offsets: inputs.map((x) => x.offset),
-      strides: strides.slice(1),
-      shape,
-      params,
-      heap: out.storage.onHeap && inputs.every((x) => x.storage.onHeap),
-    },
-  };
-  submit({ op: currentOp(op), task, reads: inputs.map((x) => x.storage), writes: [out.storage], inPlace });
+  const arrays: DataArray[] = [];
+  const offsets: number[] = [];
+  const reads: Storage[] = [];
+  let heap = out.storage.onHeap;
+  let contiguous = isContiguous(out.shape, out.strides);
+  for (const x of inputs) {
+    arrays.push(x.storage.data);
+    offsets.push(x.offset);
+    reads.push(x.storage);
+    heap = heap && x.storage.onHeap;
+    contiguous = contiguous && isContiguous(out.shape, x.strides);
+  }
+  let shape: number[];
+  let outStrides: number[];
+  let strides: number[][];
+  if (contiguous) {
+    // What coalesce gives for operands all walked contiguously, without working through the dims.
+    shape = [numel(out.shape)];
+    outStrides = [1];
+    strides = inputs.map(() => [1]);
+  } else {
+    const merged = coalesce(out.shape, [out.strides, ...inputs.map((x) => x.strides)]);
+    shape = merged.shape;
+    outStrides = merged.strides[0];
+    strides = merged.strides.slice(1);
+  }
+  const args: MapArgs = { expr, body, out: out.storage.data, outOffset: out.offset, outStrides, inputs: arrays, offsets, strides, shape, params, heap };
+  submit({ op: currentOp(op), task: { kernel: 'map', args }, reads, writes: [out.storage], inPlace });
 }
 
 /** op names the launch in a device error; inside a public op or module, that is the user's name. */
@@ -105,23 +117,31 @@ export function launch(op: string, task: KernelTask, reads: Buf[], writes: Buf[]
 
 export function checkSameShapes(op: string, inputs: Meta[]): readonly Dim[] {
   const first = inputs[0].shape;
-  for (const m of inputs) {
-    if (m.shape.length !== first.length || m.shape.some((d, i) => d !== null && first[i] !== null && d !== first[i])) {
-      throw new ShapeError(`${op}: got shapes ${inputs.map((x) => fmtShape(x.shape)).join(' and ')}, expected equal shapes`);
-    }
+  for (let k = 1; k < inputs.length; k++) {
+    const shape = inputs[k].shape;
+    let equal = shape.length === first.length;
+    for (let i = 0; i < shape.length && equal; i++) equal = shape[i] === first[i] || shape[i] === null || first[i] === null;
+    if (!equal) throw new ShapeError(`${op}: got shapes ${inputs.map((x) => fmtShape(x.shape)).join(' and ')}, expected equal shapes`);
   }
   return first;
+}
+
+/** The widest dtype among the inputs. */
+function widest(inputs: Meta[]): DType {
+  let dtype = inputs[0].dtype;
+  for (let k = 1; k < inputs.length; k++) dtype = promote(dtype, inputs[k].dtype);
+  return dtype;
 }
 
 /** Arithmetic keeps the widest dtype. */
 export const promoted = (op: string) => (inputs: Meta[]): Meta => ({
   shape: checkSameShapes(op, inputs),
-  dtype: inputs.map((m) => m.dtype).reduce(promote),
+  dtype: widest(inputs),
 });
 
 /** exp, log, division …: integers become float32. */
 export const floating = (op: string) => (inputs: Meta[]): Meta => {
-  const dtype = inputs.map((m) => m.dtype).reduce(promote);
+  const dtype = widest(inputs);
   return { shape: checkSameShapes(op, inputs), dtype: isFloat(dtype) ? dtype : 'float32' };
 };
 

@@ -59,6 +59,10 @@ export abstract class TensorOps<T extends TensorOps<T>> {
 
   /** Broadcasts the inputs to one shape with explicit expands, then applies the op. */
   protected elementwise(op: OpDef<any>, inputs: T[], attrs: object = {}): T {
+    // Inputs of one shape (most calls) need no broadcasting: skip working out the shape.
+    let same = true;
+    for (let k = 1; k < inputs.length && same; k++) same = sameShape(inputs[k].shape, inputs[0].shape);
+    if (same) return this.applyOp(op, inputs, attrs);
     const shape = broadcastShapes(op.name, inputs.map((x) => x.shape));
     return this.applyOp(op, inputs.map((x) => (sameShape(x.shape, shape) ? x : x.expand(shape))), attrs);
   }

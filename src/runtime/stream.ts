@@ -11,7 +11,7 @@
 // on it. An external launch (a collective) belongs in execute(), as a third kind beside the pool
 // job: it holds the queue until its promise settles, as a pool job does.
 import { DeviceError, IndexError, SkeinError, ValueError } from '../errors.js';
-import { kernelOf, runKernel, type KernelTask } from '../kernels/index.js';
+import { kernelOf, type KernelTask } from '../kernels/index.js';
 import { Storage } from '../storage.js';
 import { runOnLane } from './lane.js';
 import { activeKernelConfig, getNumThreads, runOnPool } from './pool.js';
@@ -310,7 +310,12 @@ class Stream {
    * which arrives by message: it puts pool-sized launches on the lane, every thread working.
    */
   private execute(launch: Queued, blocked = false): void {
-    const poisoned = launch.reads.find((s) => s.error !== null);
+    let poisoned: Storage | undefined;
+    for (const s of launch.reads) {
+      if (s.error === null) continue;
+      poisoned = s;
+      break;
+    }
     if (poisoned !== undefined) {
       // A failed producer: fresh outputs inherit its error; an in-place target keeps its old values.
       if (launch.inPlace) this.note(poisoned.error, launch.writes);
@@ -324,13 +329,14 @@ class Stream {
     const kernel = kernelOf(launch.task.kernel);
     const units = kernel.units(launch.task.args);
     if (units === 0) return;
-    const unitCost = Math.max(kernel.unitCost(launch.task.args), 1);
+    // One unit always runs inline, so its cost is not worked out (most launches of a small model).
+    const unitCost = units === 1 ? 0 : Math.max(kernel.unitCost(launch.task.args), 1);
     const cost = units * unitCost;
     const threads = getNumThreads();
     if (runsInline(launch, units, cost, threads)) {
       stats.inlineLaunches += 1;
       try {
-        runKernel(launch.task, 0, units);
+        kernel.run(launch.task.args, 0, units);
       } catch (err) {
         this.fail(launch, err);
       }

@@ -25,7 +25,9 @@ const P5 = f(5.0000001201e-1);
 const POW2 = Float32Array.from({ length: 255 }, (_, i) => 2 ** (i - 127));
 
 export function expF32(x: number): number {
-  const xc = Math.min(Math.max(x, LO), HI);
+  // pmin/pmax, as the WebAssembly lanes clamp: a NaN x passes through.
+  const lo = x < LO ? LO : x;
+  const xc = HI < lo ? HI : lo;
   const k = Math.floor(f(f(xc * LOG2E) + 0.5));
   let r = f(xc - f(k * C1));
   r = f(r - f(k * C2));

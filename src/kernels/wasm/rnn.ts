@@ -161,7 +161,9 @@ const T15_F: f32 = <f32>(-929569.0 / 638512875.0);
 /** e^x per lane: expF32 in src/kernels/rnn-f32.ts. */
 // @ts-ignore: decorator
 @inline function expF(x: v128): v128 {
-  const xc = f32x4.min(f32x4.max(x, sp(LO_F)), sp(HI_F));
+  // pmin/pmax are one instruction each (min/max with IEEE NaN and ±0 rules take several); a NaN x
+  // passes both unchanged, as in the JavaScript loop.
+  const xc = f32x4.pmin(f32x4.pmax(x, sp(LO_F)), sp(HI_F));
   const k = f32x4.floor(f32x4.add(f32x4.mul(xc, sp(LOG2E_F)), sp(0.5)));
   let r = f32x4.sub(xc, f32x4.mul(k, sp(C1_F)));
   r = f32x4.sub(r, f32x4.mul(k, sp(C2_F)));
@@ -172,7 +174,11 @@ const T15_F: f32 = <f32>(-929569.0 / 638512875.0);
   p = fma4(p, r, P4_F);
   p = fma4(p, r, P5_F);
   p = f32x4.add(f32x4.add(f32x4.mul(p, z), r), sp(1));
-  const pow = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(k), i32x4.splat(127)), 23);
+  // 2^k from k's bits: k + 1.5·2²³ holds the integer k in its low mantissa bits (|k| ≤ 127), so
+  // (bits − bits(1.5·2²³) + 127) << 23 is 2^k's exponent field; cheaper than trunc_sat.
+  const magic = sp(12582912.0);
+  const kInt = i32x4.sub(f32x4.add(k, magic), magic);
+  const pow = i32x4.shl(i32x4.add(kInt, i32x4.splat(127)), 23);
   return f32x4.mul(p, pow);
 }
 

@@ -204,7 +204,12 @@ export interface GruCellBackwardArgs extends GruCellArgs {
  * WebAssembly loops ran ≈ 3.5× faster in a side-by-side run here (a loaded machine: direction only).
  */
 const cost = (a: { heap?: boolean; hidden: number; out: FloatArray }, per: number) => 20 + (a.hidden * per) / (wasmTakes(a, 2) ? 3.5 : 1);
-/** The LSTM's float32 lanes: ≈ `per` ns per hidden unit (32 rows of 256 units, one thread, measured). */
+/**
+ * The LSTM's float32 lanes cost ≈ 17 ns per hidden unit (32 rows of 256 units: forward 138 µs,
+ * backward 148 µs, one thread), but `per` is set low on purpose: it keeps a bench-sized cell inline.
+ * Split on the lane at two threads, the lstm step was no faster (paired runs, 3 × 10 steps:
+ * 134/161/170 ms inline against 140/176/173 on the lane): the helper's pick-up eats the half saved.
+ */
 const lstmCost = (a: { heap?: boolean; hidden: number; out: FloatArray }, per: number, perJs: number) => 20 + a.hidden * (wasmTakes(a, 4) ? per : perJs);
 
 export const lstmCellKernel: Kernel<LstmCellArgs> = {

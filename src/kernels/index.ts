@@ -9,6 +9,7 @@ import { gatherKernel, indexAddKernel, indexSelectKernel, scatterAddKernel } fro
 import { matmulJs } from './matmul.js';
 import { loadMatmulNative, nativeMatmulReason, useMatmulNative } from './matmul-native.js';
 import { bestMatmulVariant, loadMatmulWasm, type MatmulVariant } from './matmul-wasm.js';
+import { piecesKernel } from './pieces.js';
 import { randomKernel } from './random.js';
 import { randomKernelOver } from './random-wasm.js';
 import { VISION_KERNELS, visionKernels, type VisionKernelName } from './vision.js';
@@ -32,6 +33,7 @@ const KERNELS: Record<string, Kernel<any>> = {
   gather: gatherKernel,
   scatterAdd: scatterAddKernel,
   random: randomKernel,
+  pieces: piecesKernel,
   scan: scanKernel,
   sort: sortKernel,
   lstmCell: lstmCellKernel,
@@ -41,7 +43,7 @@ const KERNELS: Record<string, Kernel<any>> = {
   ...VISION_KERNELS,
 };
 
-export type KernelName = 'map' | 'reduce' | 'matmul' | 'indexSelect' | 'indexAdd' | 'gather' | 'scatterAdd' | 'random' | 'scan' | 'sort'
+export type KernelName = 'map' | 'reduce' | 'matmul' | 'indexSelect' | 'indexAdd' | 'gather' | 'scatterAdd' | 'random' | 'pieces' | 'scan' | 'sort'
   | 'lstmCell' | 'lstmCellBackward' | 'gruCell' | 'gruCellBackward' | VisionKernelName;
 
 export interface KernelTask {

@@ -4,6 +4,7 @@
 // σ and tanh come from one polynomial e^x (below), in float64, rounded once on the store.
 // Nothing in src/kernels may import tensor, ops, graph or runtime.
 import type { FloatArray, Kernel } from './types.js';
+import { lstmBackwardF32, lstmForwardF32 } from './rnn-f32.js';
 import { instantiate, wasmValidates, type WasmMemory } from './wasm-module.js';
 
 interface RnnExports {
@@ -24,10 +25,16 @@ export function loadRnnWasm(heap: WasmMemory | null): boolean {
 /** Byte address of element `offset` of a heap array. */
 const at = (x: FloatArray, offset: number) => x.byteOffset + offset * x.BYTES_PER_ELEMENT;
 
-/** The WebAssembly loops take float32 operands on the heap with an even hidden size (two lanes a turn). */
-function wasmTakes(a: { heap?: boolean; hidden: number; out: FloatArray }, ...operands: (FloatArray | undefined)[]): boolean {
-  return wasm !== null && a.heap === true && a.hidden % 2 === 0 && a.out instanceof Float32Array && operands.every((x) => x === undefined || x instanceof Float32Array);
+/**
+ * The WebAssembly loops take float32 operands on the heap with a hidden size that fills their
+ * lanes: the GRU's two float64 lanes a turn, the LSTM's four float32 lanes (`lanes`).
+ */
+function wasmTakes(a: { heap?: boolean; hidden: number; out: FloatArray }, lanes: number, ...operands: (FloatArray | undefined)[]): boolean {
+  return wasm !== null && a.heap === true && a.hidden % lanes === 0 && a.out instanceof Float32Array && operands.every((x) => x === undefined || x instanceof Float32Array);
 }
+
+/** Every operand is float32: the LSTM then computes in float32 (src/kernels/rnn-f32.ts). */
+const allF32 = (...xs: FloatArray[]): boolean => xs.every((x) => x instanceof Float32Array);
 
 // e^x by Cody–Waite reduction and a polynomial: x = k·ln2 + r with |r| ≤ ln2/2, e^r by its
 // Taylor series to r¹³ (truncation < 1e-17 relative), times 2^k in two exact power-of-two
@@ -193,15 +200,26 @@ export interface GruCellBackwardArgs extends GruCellArgs {
 }
 
 /**
- * ns per row: `per` per hidden unit in JavaScript (five e^x and a few divisions); the
+ * ns per row: `per` per hidden unit in JavaScript (five e^x and a few divisions); the GRU's
  * WebAssembly loops ran ≈ 3.5× faster in a side-by-side run here (a loaded machine: direction only).
  */
-const cost = (a: { heap?: boolean; hidden: number; out: FloatArray }, per: number) => 20 + (a.hidden * per) / (wasmTakes(a) ? 3.5 : 1);
+const cost = (a: { heap?: boolean; hidden: number; out: FloatArray }, per: number) => 20 + (a.hidden * per) / (wasmTakes(a, 2) ? 3.5 : 1);
+/**
+ * The LSTM's float32 lanes cost ≈ 17 ns per hidden unit (32 rows of 256 units: forward 138 µs,
+ * backward 148 µs, one thread), but `per` is set low on purpose: it keeps a bench-sized cell inline.
+ * Split on the lane at two threads, the lstm step was no faster (paired runs, 3 × 10 steps:
+ * 134/161/170 ms inline against 140/176/173 on the lane): the helper's pick-up eats the half saved.
+ */
+const lstmCost = (a: { heap?: boolean; hidden: number; out: FloatArray }, per: number, perJs: number) => 20 + a.hidden * (wasmTakes(a, 4) ? per : perJs);
 
 export const lstmCellKernel: Kernel<LstmCellArgs> = {
   run(a, start, end) {
-    if (wasmTakes(a, a.gi, a.gh, a.c)) {
+    if (wasmTakes(a, 4, a.gi, a.gh, a.c)) {
       (wasm as RnnExports).lstmForward(at(a.gi, a.giOffset), at(a.gh, a.ghOffset), at(a.c, a.cOffset), at(a.out, 0), a.rows, a.hidden, start, end);
+      return;
+    }
+    if (allF32(a.gi, a.gh, a.c, a.out)) {
+      lstmForwardF32(a.gi as Float32Array, a.giOffset, a.gh as Float32Array, a.ghOffset, a.c as Float32Array, a.cOffset, a.out as Float32Array, a.rows, a.hidden, start, end);
       return;
     }
     const H = a.hidden;
@@ -222,13 +240,17 @@ export const lstmCellKernel: Kernel<LstmCellArgs> = {
     }
   },
   units: (a) => a.rows,
-  unitCost: (a) => cost(a, 45),
+  unitCost: (a) => lstmCost(a, 1, 45),
 };
 
 export const lstmCellBackwardKernel: Kernel<LstmCellBackwardArgs> = {
   run(a, start, end) {
-    if (wasmTakes(a, a.gi, a.gh, a.c, a.g)) {
+    if (wasmTakes(a, 4, a.gi, a.gh, a.c, a.g)) {
       (wasm as RnnExports).lstmBackward(at(a.gi, a.giOffset), at(a.gh, a.ghOffset), at(a.c, a.cOffset), at(a.g, a.gOffset), at(a.out, 0), a.rows, a.hidden, start, end);
+      return;
+    }
+    if (allF32(a.gi, a.gh, a.c, a.g, a.out)) {
+      lstmBackwardF32(a.gi as Float32Array, a.giOffset, a.gh as Float32Array, a.ghOffset, a.c as Float32Array, a.cOffset, a.g as Float32Array, a.gOffset, a.out as Float32Array, a.rows, a.hidden, start, end);
       return;
     }
     const H = a.hidden;
@@ -256,12 +278,12 @@ export const lstmCellBackwardKernel: Kernel<LstmCellBackwardArgs> = {
     }
   },
   units: (a) => a.rows,
-  unitCost: (a) => cost(a, 60),
+  unitCost: (a) => lstmCost(a, 1.5, 60),
 };
 
 export const gruCellKernel: Kernel<GruCellArgs> = {
   run(a, start, end) {
-    if (wasmTakes(a, a.gi, a.gh, a.bhh, a.h)) {
+    if (wasmTakes(a, 2, a.gi, a.gh, a.bhh, a.h)) {
       (wasm as RnnExports).gruForward(at(a.gi, a.giOffset), at(a.gh, a.ghOffset), at(a.bhh, a.bhhOffset), at(a.h, a.hOffset), at(a.out, 0), a.rows, a.hidden, start, end);
       return;
     }
@@ -285,7 +307,7 @@ export const gruCellKernel: Kernel<GruCellArgs> = {
 
 export const gruCellBackwardKernel: Kernel<GruCellBackwardArgs> = {
   run(a, start, end) {
-    if (wasmTakes(a, a.gi, a.gh, a.bhh, a.h, a.g)) {
+    if (wasmTakes(a, 2, a.gi, a.gh, a.bhh, a.h, a.g)) {
       (wasm as RnnExports).gruBackward(at(a.gi, a.giOffset), at(a.gh, a.ghOffset), at(a.bhh, a.bhhOffset), at(a.h, a.hOffset), at(a.g, a.gOffset), at(a.out, 0), a.rows, a.hidden, start, end);
       return;
     }

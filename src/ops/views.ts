@@ -3,8 +3,8 @@
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
 import { UNARY } from '../kernels/elementwise.js';
 import { promote, type DType } from '../dtype.js';
-import { combineSizes, contiguousStrides, isRunSize, normalizeDim, numel, sizeAt, type Dim, type Size } from '../shape.js';
-import { defineOp, launchMap, type Buf, type Layout, type Meta } from './define.js';
+import { combineSizes, contiguousStrides, isContiguous, isRunSize, normalizeDim, numel, sizeAt, type Dim, type Size } from '../shape.js';
+import { defineOp, launch, launchMap, type Buf, type Layout, type Meta } from './define.js';
 import { show } from '../validate.js';
 
 /**
@@ -210,6 +210,24 @@ export const narrow = defineOp<NarrowAttrs>({
 });
 
 /** Writes x into the part of out that `narrowed` selects (a view of out). */
+/**
+ * cat of contiguous inputs of out's dtype along a dim with only 1s before it (stack at 0, say):
+ * each input is one contiguous range of out, so one launch copies them all (src/kernels/pieces.ts).
+ */
+function catAsPieces(out: Buf, inputs: Buf[], dim: number): boolean {
+  if (out.shape.slice(0, dim).some((n) => n !== 1)) return false;
+  if (!inputs.every((x) => x.dtype === out.dtype && isContiguous(x.shape, x.strides))) return false;
+  const starts: number[] = [];
+  let at = 0;
+  for (const x of inputs) {
+    starts.push(at);
+    at += numel(x.shape);
+  }
+  const args = { out: out.storage.data, outOffset: out.offset, pieces: inputs.map((x) => x.storage.data), offsets: inputs.map((x) => x.offset), sizes: inputs.map((x) => numel(x.shape)), starts };
+  launch('cat', { kernel: 'pieces', args }, inputs, [out]);
+  return true;
+}
+
 function copyInto(op: string, out: Buf, x: Buf, layout: Layout): void {
   launchMap(op, UNARY.copy, { ...out, ...layout }, [x]);
 }
@@ -261,6 +279,7 @@ export const cat = defineOp<CatAttrs>({
     return { shape: first.map((s, i) => (i === d ? size : s)), dtype: inputs.map((m) => m.dtype).reduce(promote) };
   },
   forward: (out, inputs, { dim }) => {
+    if (inputs.length > 1 && catAsPieces(out, inputs, dim)) return;
     let at = 0;
     for (const x of inputs) {
       copyInto('cat', out, x, { shape: [...x.shape], strides: [...out.strides], offset: out.offset + at * out.strides[dim] });

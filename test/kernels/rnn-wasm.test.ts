@@ -1,10 +1,11 @@
 // The WebAssembly LSTM and GRU cell loops against the JavaScript loops they stand in for: the same bits
 // on ordinary, large, tiny and special gate values (±∞, NaN, e^x near over- and underflow), for
-// any split of rows; the polynomial e^x against Math.exp; and odd hidden sizes and float64
-// left to JavaScript. dist/wasm is built by test/global-setup.ts before this file runs.
+// any split of rows; the polynomial e^x against Math.exp, the float32 σ and tanh against float64;
+// and hidden sizes that do not fill the lanes, and float64, left to JavaScript. dist/wasm is built by test/global-setup.ts before this file runs.
 import { afterAll, describe, expect, it } from 'vitest';
 import { heapMemory } from '../../src/heap.js';
 import { expPoly, gruCellBackwardKernel, gruCellKernel, loadRnnWasm, lstmCellBackwardKernel, lstmCellKernel, tanhPoly, type GruCellBackwardArgs, type LstmCellBackwardArgs } from '../../src/kernels/rnn.js';
+import { expF32, sigmoidF32, tanhF32 } from '../../src/kernels/rnn-f32.js';
 import { Storage } from '../../src/storage.js';
 
 // Later tests in this worker get the WebAssembly loops back, as configureKernels sets them.
@@ -56,7 +57,7 @@ function run<A extends { out: Float32Array | Float64Array }>(kernel: AnyKernel<A
 describe('the WebAssembly LSTM cell', () => {
   const kernels = [['forward', lstmCellKernel, 'fwd'], ['backward', lstmCellBackwardKernel, 'bwd']] as const;
   it.each(kernels)('gives the JavaScript loop’s bits, %s, special values included, for any split', (_, kernel, which) => {
-    const a = args(6, 10)[which];
+    const a = args(6, 12)[which]; // the LSTM's lanes are four float32 units: 12 fills three
     const js = run(kernel, a, false, [6]);
     expect(run(kernel, a, true, [6])).toEqual(js);
     expect(run(kernel, a, true, [1, 4, 6])).toEqual(js);
@@ -77,8 +78,8 @@ describe('the WebAssembly LSTM cell', () => {
     expect(run(lstmCellKernel, a, true, [3])).toEqual(run(lstmCellKernel, a, false, [3]));
   });
 
-  it('leaves odd hidden sizes and float64 to JavaScript (same answer either way)', () => {
-    for (const a of [args(2, 7).bwd, args(2, 8, 'float64').bwd]) {
+  it('leaves hidden sizes that do not fill its lanes and float64 to JavaScript (same answer either way)', () => {
+    for (const a of [args(2, 7).bwd, args(2, 10).bwd, args(2, 8, 'float64').bwd]) {
       expect(run(lstmCellBackwardKernel, a, true, [2])).toEqual(run(lstmCellBackwardKernel, a, false, [2]));
     }
   });
@@ -115,5 +116,38 @@ describe('the polynomial tanh', () => {
     expect(tanhPoly(40)).toBe(1);
     expect(tanhPoly(-Infinity)).toBe(-1);
     expect(Number.isNaN(tanhPoly(NaN))).toBe(true);
+  });
+});
+
+describe('the float32 σ and tanh of the LSTM cell', () => {
+  /** One float32 ulp at v's magnitude. */
+  const ulp = (v: number) => 2 ** Math.max(Math.floor(Math.log2(Math.abs(Math.fround(v)))) - 23, -149);
+  const ULP_BOUND = 3;
+
+  it.each([
+    ['e^x', expF32, Math.exp, -87, 88],
+    ['σ', sigmoidF32, (x: number) => 1 / (1 + Math.exp(-x)), -80, 80],
+    ['tanh', tanhF32, Math.tanh, -10, 10],
+  ] as const)('keeps %s within 3 float32 ulp of float64 over its range', (_, fn, ref, lo, hi) => {
+    let worst = 0;
+    for (let i = 0; i <= 200_000; i++) {
+      const x = Math.fround(lo + ((hi - lo) * i) / 200_000);
+      const want = ref(x);
+      if (want !== 0) worst = Math.max(worst, Math.abs(fn(x) - want) / ulp(want));
+    }
+    expect(worst).toBeLessThan(ULP_BOUND);
+  });
+
+  it('keeps tanh relative to its value near 0, and its edges: −0, ±1 far out, NaN', () => {
+    for (let e = -40; e < 0; e += 0.01) {
+      const x = Math.fround(10 ** e);
+      expect(Math.abs(tanhF32(x) - Math.tanh(x)) / ulp(Math.tanh(x))).toBeLessThan(ULP_BOUND);
+    }
+    expect(Object.is(tanhF32(-0), -0)).toBe(true);
+    expect(tanhF32(Infinity)).toBe(1);
+    expect(tanhF32(-Infinity)).toBe(-1);
+    expect(Number.isNaN(tanhF32(NaN))).toBe(true);
+    expect(sigmoidF32(Infinity)).toBe(1);
+    expect(sigmoidF32(-Infinity)).toBeLessThan(1e-38); // e^x is clamped at 88: σ(−∞) ≈ 6e-39, not 0
   });
 });

@@ -127,7 +127,90 @@ const C14: f64 = 1.1470745597729725e-11;
   return f64x2.add(load2(gi), load2(gh));
 }
 
-/** Rows [start, end) of the LSTM cell (see lstmCellKernel); hidden is even. */
+// The LSTM cell in float32 lanes, four hidden units a turn: src/kernels/rnn-f32.ts op for op
+// (e^x as Cephes' expf, tanh by its Taylor series below ½), so the two give the same bits.
+const LO_F: f32 = -87.0;
+const HI_F: f32 = 88.0;
+const LOG2E_F: f32 = 1.44269504088896341;
+const C1_F: f32 = 0.693359375;
+const C2_F: f32 = -2.12194440e-4;
+const P0_F: f32 = 1.9875691500e-4;
+const P1_F: f32 = 1.3981999507e-3;
+const P2_F: f32 = 8.3334519073e-3;
+const P3_F: f32 = 4.1665795894e-2;
+const P4_F: f32 = 1.6666665459e-1;
+const P5_F: f32 = 5.0000001201e-1;
+const T3_F: f32 = <f32>(-1.0 / 3.0);
+const T5_F: f32 = <f32>(2.0 / 15.0);
+const T7_F: f32 = <f32>(-17.0 / 315.0);
+const T9_F: f32 = <f32>(62.0 / 2835.0);
+const T11_F: f32 = <f32>(-1382.0 / 155925.0);
+const T13_F: f32 = <f32>(21844.0 / 6081075.0);
+const T15_F: f32 = <f32>(-929569.0 / 638512875.0);
+
+// @ts-ignore: decorator
+@inline function sp(v: f32): v128 {
+  return f32x4.splat(v);
+}
+
+// @ts-ignore: decorator
+@inline function fma4(p: v128, r: v128, c: f32): v128 {
+  return f32x4.add(f32x4.mul(p, r), sp(c));
+}
+
+/** e^x per lane: expF32 in src/kernels/rnn-f32.ts. */
+// @ts-ignore: decorator
+@inline function expF(x: v128): v128 {
+  // pmin/pmax are one instruction each (min/max with IEEE NaN and ±0 rules take several); a NaN x
+  // passes both unchanged, as in the JavaScript loop.
+  const xc = f32x4.pmin(f32x4.pmax(x, sp(LO_F)), sp(HI_F));
+  const k = f32x4.floor(f32x4.add(f32x4.mul(xc, sp(LOG2E_F)), sp(0.5)));
+  let r = f32x4.sub(xc, f32x4.mul(k, sp(C1_F)));
+  r = f32x4.sub(r, f32x4.mul(k, sp(C2_F)));
+  const z = f32x4.mul(r, r);
+  let p = fma4(sp(P0_F), r, P1_F);
+  p = fma4(p, r, P2_F);
+  p = fma4(p, r, P3_F);
+  p = fma4(p, r, P4_F);
+  p = fma4(p, r, P5_F);
+  p = f32x4.add(f32x4.add(f32x4.mul(p, z), r), sp(1));
+  // 2^k from k's bits: k + 1.5·2²³ holds the integer k in its low mantissa bits (|k| ≤ 127), so
+  // (bits − bits(1.5·2²³) + 127) << 23 is 2^k's exponent field; cheaper than trunc_sat.
+  const magic = sp(12582912.0);
+  const kInt = i32x4.sub(f32x4.add(k, magic), magic);
+  const pow = i32x4.shl(i32x4.add(kInt, i32x4.splat(127)), 23);
+  return f32x4.mul(p, pow);
+}
+
+// @ts-ignore: decorator
+@inline function sigmoidF(x: v128): v128 {
+  return f32x4.div(sp(1), f32x4.add(sp(1), expF(f32x4.neg(x))));
+}
+
+/** tanh per lane: tanhF32 in src/kernels/rnn-f32.ts (both branches computed, one kept, x's sign copied). */
+// @ts-ignore: decorator
+@inline function tanhF(x: v128): v128 {
+  const a = f32x4.abs(x);
+  const s = f32x4.mul(a, a);
+  let p = fma4(sp(T15_F), s, T13_F);
+  p = fma4(p, s, T11_F);
+  p = fma4(p, s, T9_F);
+  p = fma4(p, s, T7_F);
+  p = fma4(p, s, T5_F);
+  p = fma4(p, s, T3_F);
+  const small = f32x4.add(a, f32x4.mul(f32x4.mul(a, s), p));
+  const large = f32x4.sub(sp(1), f32x4.div(sp(2), f32x4.add(expF(f32x4.mul(sp(2), a)), sp(1))));
+  const v = v128.bitselect(small, large, f32x4.lt(a, sp(0.5)));
+  const sign = i32x4.splat(<i32>0x80000000);
+  return v128.or(v128.andnot(v, sign), v128.and(x, sign));
+}
+
+// @ts-ignore: decorator
+@inline function gate4(gi: usize, gh: usize): v128 {
+  return f32x4.add(v128.load(gi), v128.load(gh));
+}
+
+/** Rows [start, end) of the LSTM cell (see lstmCellKernel), float32; hidden is a multiple of 4. */
 export function lstmForward(gi: usize, gh: usize, c: usize, out: usize, rows: i32, hidden: i32, start: i32, end: i32): void {
   const H = <usize>hidden << 2;
   const cOut = out + <usize>rows * H;
@@ -135,42 +218,42 @@ export function lstmForward(gi: usize, gh: usize, c: usize, out: usize, rows: i3
     const giRow = gi + <usize>r * 4 * H;
     const ghRow = gh + <usize>r * 4 * H;
     const row = <usize>r * H;
-    for (let j: usize = 0; j < H; j += 8) {
-      const i = sigmoidV(gate(giRow + j, ghRow + j));
-      const f = sigmoidV(gate(giRow + H + j, ghRow + H + j));
-      const g = tanhV(gate(giRow + 2 * H + j, ghRow + 2 * H + j));
-      const o = sigmoidV(gate(giRow + 3 * H + j, ghRow + 3 * H + j));
-      const cNew = f64x2.add(f64x2.mul(f, load2(c + row + j)), f64x2.mul(i, g));
-      store2(cOut + row + j, cNew);
-      store2(out + row + j, f64x2.mul(o, tanhV(cNew)));
+    for (let j: usize = 0; j < H; j += 16) {
+      const i = sigmoidF(gate4(giRow + j, ghRow + j));
+      const f = sigmoidF(gate4(giRow + H + j, ghRow + H + j));
+      const g = tanhF(gate4(giRow + 2 * H + j, ghRow + 2 * H + j));
+      const o = sigmoidF(gate4(giRow + 3 * H + j, ghRow + 3 * H + j));
+      const cNew = f32x4.add(f32x4.mul(f, v128.load(c + row + j)), f32x4.mul(i, g));
+      v128.store(cOut + row + j, cNew);
+      v128.store(out + row + j, f32x4.mul(o, tanhF(cNew)));
     }
   }
 }
 
-/** Rows [start, end) of the LSTM cell's backward (see lstmCellBackwardKernel); hidden is even. */
+/** Rows [start, end) of the LSTM cell's backward (see lstmCellBackwardKernel), float32; hidden is a multiple of 4. */
 export function lstmBackward(gi: usize, gh: usize, c: usize, grad: usize, out: usize, rows: i32, hidden: i32, start: i32, end: i32): void {
   const H = <usize>hidden << 2;
   const gc = grad + <usize>rows * H;
-  const one = splat(1);
+  const one = sp(1);
   for (let r = start; r < end; r++) {
     const giRow = gi + <usize>r * 4 * H;
     const ghRow = gh + <usize>r * 4 * H;
     const oRow = out + <usize>r * 5 * H;
     const row = <usize>r * H;
-    for (let j: usize = 0; j < H; j += 8) {
-      const i = sigmoidV(gate(giRow + j, ghRow + j));
-      const f = sigmoidV(gate(giRow + H + j, ghRow + H + j));
-      const g = tanhV(gate(giRow + 2 * H + j, ghRow + 2 * H + j));
-      const o = sigmoidV(gate(giRow + 3 * H + j, ghRow + 3 * H + j));
-      const cPrev = load2(c + row + j);
-      const tc = tanhV(f64x2.add(f64x2.mul(f, cPrev), f64x2.mul(i, g)));
-      const dh = load2(grad + row + j);
-      const dc = f64x2.add(load2(gc + row + j), f64x2.mul(f64x2.mul(dh, o), f64x2.sub(one, f64x2.mul(tc, tc))));
-      store2(oRow + j, f64x2.mul(f64x2.mul(f64x2.mul(dc, g), i), f64x2.sub(one, i)));
-      store2(oRow + H + j, f64x2.mul(f64x2.mul(f64x2.mul(dc, cPrev), f), f64x2.sub(one, f)));
-      store2(oRow + 2 * H + j, f64x2.mul(f64x2.mul(dc, i), f64x2.sub(one, f64x2.mul(g, g))));
-      store2(oRow + 3 * H + j, f64x2.mul(f64x2.mul(f64x2.mul(dh, tc), o), f64x2.sub(one, o)));
-      store2(oRow + 4 * H + j, f64x2.mul(dc, f));
+    for (let j: usize = 0; j < H; j += 16) {
+      const i = sigmoidF(gate4(giRow + j, ghRow + j));
+      const f = sigmoidF(gate4(giRow + H + j, ghRow + H + j));
+      const g = tanhF(gate4(giRow + 2 * H + j, ghRow + 2 * H + j));
+      const o = sigmoidF(gate4(giRow + 3 * H + j, ghRow + 3 * H + j));
+      const cPrev = v128.load(c + row + j);
+      const tc = tanhF(f32x4.add(f32x4.mul(f, cPrev), f32x4.mul(i, g)));
+      const dh = v128.load(grad + row + j);
+      const dc = f32x4.add(v128.load(gc + row + j), f32x4.mul(f32x4.mul(dh, o), f32x4.sub(one, f32x4.mul(tc, tc))));
+      v128.store(oRow + j, f32x4.mul(f32x4.mul(f32x4.mul(dc, g), i), f32x4.sub(one, i)));
+      v128.store(oRow + H + j, f32x4.mul(f32x4.mul(f32x4.mul(dc, cPrev), f), f32x4.sub(one, f)));
+      v128.store(oRow + 2 * H + j, f32x4.mul(f32x4.mul(dc, i), f32x4.sub(one, f32x4.mul(g, g))));
+      v128.store(oRow + 3 * H + j, f32x4.mul(f32x4.mul(f32x4.mul(dh, tc), o), f32x4.sub(one, o)));
+      v128.store(oRow + 4 * H + j, f32x4.mul(dc, f));
     }
   }
 }

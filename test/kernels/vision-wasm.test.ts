@@ -32,13 +32,16 @@ const GEOMETRIES = [
   { inH: 24, inW: 24, kernel: [2, 2], stride: [2, 2] },
   // 2×2 at stride 2 leaving a row and a column no window covers (the unrolled pass zeroes them).
   { inH: 7, inW: 9, kernel: [2, 2], stride: [2, 2] },
+  // ceilMode: the last window of each row and column hangs past the edge (the fast path must not run).
+  { inH: 7, inW: 9, kernel: [2, 2], stride: [2, 2], ceil: true },
   { inH: 7, inW: 9, kernel: [3, 2], stride: [2, 3] },
   { inH: 5, inW: 5, kernel: [3, 3], stride: [1, 1] },
 ];
 
 describe.each(GEOMETRIES)('pooling $kernel at stride $stride over $inH×$inW planes', (g) => {
-  const outH = Math.ceil((g.inH - g.kernel[0] + 1) / g.stride[0]);
-  const outW = Math.ceil((g.inW - g.kernel[1] + 1) / g.stride[1]);
+  const size = (n: number, k: number, s: number) => ('ceil' in g ? Math.ceil((n - k) / s) : Math.floor((n - k) / s)) + 1;
+  const outH = size(g.inH, g.kernel[0], g.stride[0]);
+  const outW = size(g.inW, g.kernel[1], g.stride[1]);
   const planes = 6;
   const x = heapArray(planes * g.inH * g.inW, 1);
   const dy = heapArray(planes * outH * outW, 2);

@@ -11,7 +11,8 @@
  * zeroed, then out[its position] += g[o].
  */
 export function maxPool(x: usize, g: usize, out: usize, p0: i32, p1: i32, inH: i32, inW: i32, outH: i32, outW: i32, kH: i32, kW: i32, sH: i32, sW: i32, backward: i32): void {
-  if (kH == 2 && kW == 2 && sH == 2 && sW == 2) {
+  // ceilMode can leave a last window hanging past the edge: only whole windows take the fast path.
+  if (kH == 2 && kW == 2 && sH == 2 && sW == 2 && 2 * outH <= inH && 2 * outW <= inW) {
     maxPool2x2(x, g, out, p0, p1, inH, inW, outH, outW, backward);
     return;
   }

@@ -12,7 +12,8 @@
 // job: it holds the queue until its promise settles, as a pool job does.
 import { DeviceError, IndexError, SkeinError, ValueError } from '../errors.js';
 import { kernelOf, type KernelTask } from '../kernels/index.js';
-import { Storage } from '../storage.js';
+import type { Storage } from '../storage.js';
+import { InPlaceBackups } from './backups.js';
 import { runOnLane } from './lane.js';
 import { activeKernelConfig, getNumThreads, runOnPool } from './pool.js';
 import { CONTROL_SLOTS, DONE, EXITED, FAILED, runTiles, type TileJob } from './tiles.js';
@@ -136,49 +137,12 @@ class Stream {
    */
   private pending: { error: Error; writes: readonly Storage[] }[] = [];
 
-  /**
-   * api: the old bits of in-place targets whose launch runs off the main thread (lane or pool).
-   * A fault mid-launch, or shutdown() while it is in flight, leaves tiles half-applied; the
-   * target then gets these bits back and stays readable (the failure is still reported by
-   * synchronize()). Costs one copy of the target per such launch (optimizer updates of large
-   * parameters): the price of "updated or unchanged, never half-written". The copies are heap
-   * blocks, released as soon as the launch ends: copies on the JS heap (slice()) cost W2 a third
-   * of its speed in the garbage collections they brought.
-   */
-  private backups = new Map<Queued, Storage[]>();
-  /** In-place launches shutdown() caught in flight: restored once the pool has stopped. */
-  private abandonedInPlace: Queued[] = [];
-
-  private backUp(launch: Queued): void {
-    if (!launch.inPlace) return;
-    this.backups.set(launch, launch.writes.map((s) => {
-      const copy = new Storage(s.dtype, s.numel);
-      copy.data.set(s.data);
-      return copy;
-    }));
-  }
-
-  /** The launch ended with its target written: its backup goes back to the free list. */
-  private dropBackup(launch: Queued): void {
-    const saved = this.backups.get(launch);
-    if (saved === undefined) return;
-    this.backups.delete(launch);
-    for (const copy of saved) copy.release();
-  }
-
-  /** Puts an in-place target's old bits back; false if there were none (a fresh output). */
-  private restore(launch: Queued): boolean {
-    const saved = this.backups.get(launch);
-    if (saved === undefined) return false;
-    launch.writes.forEach((s, i) => s.data.set(saved[i].data));
-    this.dropBackup(launch);
-    return true;
-  }
+  /** Old bits of in-place targets of launches off the main thread (backups.ts). */
+  private backups = new InPlaceBackups<Queued>();
 
   /** After shutdown's pool teardown (no worker can still write): in-flight in-place targets get their old bits. */
   restoreAbandoned(): void {
-    for (const launch of this.abandonedInPlace) this.restore(launch);
-    this.abandonedInPlace = [];
+    this.backups.restoreAbandoned();
   }
 
   private note(error: Error | null, writes: readonly Storage[]): void {
@@ -291,7 +255,7 @@ class Stream {
     }
     if (this.inflight !== null && this.backups.has(this.inflight.launch)) {
       // An in-place update in flight: its target gets its old bits back after the pool stops.
-      this.abandonedInPlace.push(this.inflight.launch);
+      this.backups.abandon(this.inflight.launch);
       this.note(reason, this.inflight.launch.writes);
       this.inflight.finished = true;
     } else if (this.inflight !== null) {
@@ -357,13 +321,13 @@ class Stream {
     const fault = injectedFault ?? undefined;
     injectedFault = null;
     stats.laneLaunches += 1;
-    this.backUp(launch);
+    this.backups.take(launch);
     try {
       runOnLane(launch.task, units, grain, fault, threads - 1, activeKernelConfig());
     } catch (err) {
       this.fail(launch, err);
     }
-    this.dropBackup(launch);
+    this.backups.drop(launch);
   }
 
   private dispatch(launch: Launch, units: number, unitCost: number): void {
@@ -380,7 +344,7 @@ class Stream {
     const tasks = Math.min(getNumThreads(), tiles);
     stats.poolLaunches += 1;
     stats.poolTasks += tasks;
-    this.backUp(launch);
+    this.backups.take(launch);
     const entry: InFlight = { launch, job, finished: false };
     this.inflight = entry;
     const runs = Array.from({ length: tasks }, () => runOnPool(job));
@@ -389,7 +353,7 @@ class Stream {
       entry.finished = true;
       const failure = results.find((r) => r.status === 'rejected');
       if (failure !== undefined) this.fail(launch, (failure as PromiseRejectedResult).reason);
-      this.dropBackup(launch);
+      this.backups.drop(launch);
       if (this.inflight === entry) this.inflight = null;
       this.pump();
     });
@@ -431,7 +395,7 @@ class Stream {
   private fail(launch: Queued, err: unknown): void {
     const error = kernelError(launch, err);
     // An in-place target with a backup keeps its old bits and stays readable; others are marked.
-    if (!this.restore(launch)) for (const s of launch.writes) s.error = error;
+    if (!this.backups.restore(launch)) for (const s of launch.writes) s.error = error;
     this.note(error, launch.writes);
   }
 
@@ -485,7 +449,7 @@ class Stream {
         }
       }
       if (Atomics.load(control, FAILED) !== 0) this.fail(entry.launch, new Error(Atomics.load(control, FAILED) === EXITED ? 'a worker exited' : 'a worker threw'));
-      this.dropBackup(entry.launch);
+      this.backups.drop(entry.launch);
       entry.finished = true;
       this.inflight = null;
     }

@@ -1,7 +1,7 @@
 // The throughput bench: `npm run bench -- [--threads 1,2] [--json FILE] [--only w1,cold,…] [--seconds S] [--quick] [--tfjs] [--no-torch]`.
-// Skein (eager and graph mode, and every model in bench/models) at each requested thread count,
-// then each workload's PyTorch twin at each thread count in the same invocation (when Debian's
-// Python can import torch), and TensorFlow.js on one thread behind --tfjs. Every figure is work ÷
+// One workload at a time (the table's, then every model in bench/models): Skein, eager and graph
+// mode, at each requested thread count, then its PyTorch twin at each thread count in the same
+// invocation (when Debian's Python can import torch); TensorFlow.js on one thread behind --tfjs. Every figure is work ÷
 // wall time over a run of at least S seconds, collections included; the median call is beside it.
 import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, platform, arch } from 'node:os';
@@ -175,56 +175,61 @@ async function main(): Promise<number> {
   const torch = options.torch && (await torchAvailable());
   if (options.torch && !torch) notes.push('PyTorch twins not run: /usr/bin/python3 cannot import torch');
   const started = performance.now();
-  const statsBefore = runtimeStats();
 
-  for (const threads of threadCounts) {
-    setNumThreads(threads);
-    progress(`skein on ${threads} thread(s)`);
-    for (const w of wants('skein')) {
-      if (w.spec.kind === 'cold') {
-        rows.push(await coldRow('skein', w, threads, budget));
-        continue;
-      }
-      const row = await timeRow(w.name, w.unit, w.work, w.warmupCalls, 'skein', threads, skeinRunner(w.spec), budget, notes);
-      if (row === null) continue;
-      if (w.name === 'w1') notes.push(await addDispatches(row, skeinRunner(w.spec), budget));
-      rows.push(row);
-    }
-    for (const model of models) {
-      const made = await model.make();
-      const row = await timeRow(model.name, model.unit, model.work, 3, 'skein', threads, { step: () => made.step(), settle: synchronize, close: () => made.close() }, budget, notes);
-      if (row !== null) rows.push(row);
-    }
-    // Graph mode right after eager mode, on the same pool.
-    if (wants('skein-graph').length > 0) progress(`skein-graph on ${threads} thread(s)`);
-    for (const w of wants('skein-graph')) {
-      const row = await timeRow(w.name, w.unit, w.work, w.warmupCalls, 'skein-graph', threads, await graphRunner(w.spec), budget, notes);
-      if (row === null) continue;
-      if (w.name === 'w1') notes.push(await addDispatches(row, await graphRunner(w.spec), budget));
-      rows.push(row);
-    }
-  }
-  const statsAfter = runtimeStats();
-  notes.push(
-    `runtimeStats() over Skein's runs: ${statsAfter.backpressureWaits - statsBefore.backpressureWaits} waits on a full queue, ` +
-      `${statsAfter.singleThreadedDrains - statsBefore.singleThreadedDrains} launches a waiting main thread ran alone (single-threaded drains)`,
-  );
-  // Skein's threads exit before PyTorch's run, so the two never share the cores.
-  await shutdown();
-
-  if (torch) {
+  // One workload at a time: Skein on every thread count, then its PyTorch twin on every thread
+  // count, so the two are measured minutes apart at most and the machine's drift (±30% here)
+  // falls on both sides of a ratio alike.
+  const groups = [...workloads.map((w) => ({ name: w.name, workloads: [w], models: [] as typeof models })), ...models.map((m) => ({ name: m.name, workloads: [] as typeof workloads, models: [m] }))];
+  let statsAfter = runtimeStats();
+  const drains = { waits: 0, alone: 0 };
+  for (const group of groups) {
+    const mine = (impl: Impl) => group.workloads.filter((w) => w.impls.includes(impl));
     for (const threads of threadCounts) {
-      progress(`pytorch on ${threads} thread(s)`);
-      for (const w of wants('torch')) {
+      setNumThreads(threads);
+      progress(`${group.name}: skein on ${threads} thread(s)`);
+      for (const w of mine('skein')) {
+        if (w.spec.kind === 'cold') {
+          rows.push(await coldRow('skein', w, threads, budget));
+          continue;
+        }
+        const row = await timeRow(w.name, w.unit, w.work, w.warmupCalls, 'skein', threads, skeinRunner(w.spec), budget, notes);
+        if (row === null) continue;
+        if (w.name === 'w1') notes.push(await addDispatches(row, skeinRunner(w.spec), budget));
+        rows.push(row);
+      }
+      for (const model of group.models) {
+        const made = await model.make();
+        const row = await timeRow(model.name, model.unit, model.work, 3, 'skein', threads, { step: () => made.step(), settle: synchronize, close: () => made.close() }, budget, notes);
+        if (row !== null) rows.push(row);
+      }
+      // Graph mode right after eager mode, on the same pool.
+      for (const w of mine('skein-graph')) {
+        const row = await timeRow(w.name, w.unit, w.work, w.warmupCalls, 'skein-graph', threads, await graphRunner(w.spec), budget, notes);
+        if (row === null) continue;
+        if (w.name === 'w1') notes.push(await addDispatches(row, await graphRunner(w.spec), budget));
+        rows.push(row);
+      }
+    }
+    const stats = runtimeStats();
+    drains.waits += stats.backpressureWaits - statsAfter.backpressureWaits;
+    drains.alone += stats.singleThreadedDrains - statsAfter.singleThreadedDrains;
+    // Skein's threads exit before PyTorch's run, so the two never share the cores.
+    await shutdown();
+    statsAfter = runtimeStats();
+    if (!torch) continue;
+    for (const threads of threadCounts) {
+      progress(`${group.name}: pytorch on ${threads} thread(s)`);
+      for (const w of mine('torch')) {
         if (w.torch === undefined) continue;
         rows.push(w.spec.kind === 'cold' ? await coldRow('torch', w, threads, budget) : await torchRow(w.name, w.unit, w.torch.script, w.torch.args, threads, budget));
       }
-      for (const model of models) {
+      for (const model of group.models) {
         const script = `${model.name}.py`;
         if (existsSync(torchScript(script))) rows.push(await torchRow(model.name, model.unit, script, [], threads, budget));
       }
     }
   }
+  notes.push(`runtimeStats() over Skein's runs: ${drains.waits} waits on a full queue, ${drains.alone} launches a waiting main thread ran alone (single-threaded drains)`);
 
   let tfjs: string | null = null;
   if (options.tfjs) {

@@ -3,15 +3,13 @@
 Run as /usr/bin/python3 bench/torch/cnn.py --seconds S; threads from SKEIN_BENCH_THREADS.
 Prints one json line: {"workload", "unit", "work", "seconds"}.
 """
-import argparse, json, os, time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-torch.set_num_threads(int(os.environ.get('SKEIN_BENCH_THREADS', '1')))
-parser = argparse.ArgumentParser()
-parser.add_argument('--seconds', type=float, default=3.0)
-args = parser.parse_args()
+from common import run, setup
+
+args = setup(__doc__).parse_args()
 BATCH = 64
 
 
@@ -47,14 +45,4 @@ def step():
     loss.item()
 
 
-warm = time.perf_counter()
-calls = 0
-while calls < 3 or time.perf_counter() - warm < 0.5:
-    step()
-    calls += 1
-t0 = time.perf_counter()
-steps = 0
-while steps < 3 or time.perf_counter() - t0 < args.seconds:
-    step()
-    steps += 1
-print(json.dumps({'workload': 'cnn', 'unit': 'samples/s', 'work': BATCH * steps, 'seconds': time.perf_counter() - t0}))
+run('cnn', 'samples/s', BATCH, step, args.seconds, args.warmup_seconds)

@@ -120,6 +120,26 @@ case('topkSmallest', [('f', [3, 6])], lambda x: x.topk(2, 0, largest=False))
 case('sortDescending', [('f', [3, 6])], lambda x: x.sort(1, descending=True))
 case('argsort', [('f', [3, 6])], lambda x: x.argsort(0))
 
+# Ties and edges, where PyTorch's backward makes a choice: a full max/min and amax/amin share the
+# gradient evenly among tied extremes, max(dim) sends it to the returned index, maximum splits a
+# tie in half, clamp passes it at its bounds, relu and abs send none at 0, a zero norm has none.
+case('maxAllTies', [([1.0, 3.0, 3.0, 2.0], [4])], lambda x: x.max())
+case('minAllTies', [([1.0, 0.5, 3.0, 0.5, 0.5, 2.0], [2, 3])], lambda x: x.min())
+case('amaxTies', [([1.0, 3.0, 3.0, 2.0, 2.0, 0.0], [2, 3])], lambda x: x.amax(1))
+case('aminTiesAll', [([1.0, 3.0, 1.0, 2.0, 1.0, 4.0], [2, 3])], lambda x: x.amin())
+case('minDimTies', [([1.0, 0.0, 0.0, 2.0, 2.0, 5.0], [2, 3])], lambda x: x.min(1))
+case('maximumTies', [([1.0, 2.0, 3.0, -1.0], [4]), ([1.0, 0.0, 3.0, 2.0], [4])], torch.maximum)
+case('minimumTies', [([1.0, 2.0, 3.0, -1.0], [4]), ([1.0, 0.0, 3.0, 2.0], [4])], torch.minimum)
+case('clampBounds', [([-1.0, -0.5, 0.0, 0.7, 1.0], [5])], lambda x: x.clamp(-0.5, 0.7))
+case('reluZero', [([-1.0, 0.0, 2.0], [3])], torch.relu)
+case('absZero', [([-1.0, 0.0, 2.0], [3])], torch.abs)
+case('normZero', [([0.0, 0.0, 0.0], [3])], lambda x: x.norm())
+case('sortStableTies', [([2.0, 1.0, 2.0, 1.0, 3.0, 1.0], [6])], lambda x: x.sort(stable=True))
+case('sortDescendingTies', [([2.0, 1.0, 2.0, 1.0, 3.0, 1.0], [6])], lambda x: x.sort(descending=True, stable=True))
+case('maxPoolTies', [([1.0] * 16, [1, 1, 4, 4])], lambda x: F.max_pool2d(x, 2, return_indices=True))
+case('logsumexpInf', [([0.0, float('-inf'), 1.0, float('-inf'), float('-inf'), 2.0], [2, 3])], lambda x: x.logsumexp(1))
+case('softmaxInf', [([0.0, float('-inf'), 1.0], [3])], lambda x: x.softmax(0))
+
 # Layout and indexing.
 case('transpose', [('f', [2, 3, 4])], lambda x: x.transpose(0, 2) * 1)
 case('permute', [('f', [2, 3, 4])], lambda x: x.permute(2, 0, 1) * 1)

@@ -26,7 +26,7 @@ function checkBool(op: string, what: string, v: unknown): boolean {
   return v;
 }
 
-function checkInt(op: string, what: string, v: unknown): number {
+export function checkInt(op: string, what: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v)) throw new ValueError(`${op}: got ${what} ${String(v)}, expected an integer`);
   return v;
 }

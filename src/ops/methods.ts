@@ -208,13 +208,14 @@ export abstract class TensorOps<T extends TensorOps<T>> {
 
   softmax(dim: number): T {
     return userOp('softmax', () => {
+      E.checkInt('softmax', 'dim', dim);
       const e = this.sub(this.amax(dim, true)).exp();
       return e.div(e.sum(dim, true));
     });
   }
 
   logSoftmax(dim: number): T {
-    return userOp('logSoftmax', () => this.sub(this.logsumexp(dim, true)));
+    return userOp('logSoftmax', () => this.sub(this.logsumexp(E.checkInt('logSoftmax', 'dim', dim), true)));
   }
 
   /** Matrix product with NumPy's rules: 1-D operands gain and lose a dim, batch dims broadcast. */
@@ -433,6 +434,9 @@ export function clampBounds(op: string, min: unknown, max: unknown): { min: numb
     if (max !== undefined) throw new ValueError(`${op}: got options ${show(min)} and a second bound ${show(max)}, expected clamp(min, max) or clamp({ min, max })`);
     const o = checkOptions(op, min, ['min', 'max']);
     [min, max] = [o.min, o.max];
+  }
+  if ((min === undefined || min === null) && (max === undefined || max === null)) {
+    throw new ValueError(`${op}: got neither min nor max, expected at least one bound, as clamp(min, max) or clamp({ min })`);
   }
   const lo = min === undefined || min === null ? -Infinity : min;
   const hi = max === undefined || max === null ? Infinity : max;

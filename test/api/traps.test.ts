@@ -20,6 +20,12 @@ describe('clamp', () => {
     expect(() => x().clamp({ min: 0 }, 5)).toThrow(/^clamp: got options an object and a second bound 5/);
     expect(() => x().clamp('0' as never)).toThrow(/^clamp: got min "0" and max Infinity, expected numbers/);
   });
+
+  it('refuses no bound at all, as PyTorch does', () => {
+    expect(() => x().clamp()).toThrow(/^clamp: got neither min nor max, expected at least one bound/);
+    expect(() => x().clamp({})).toThrow(/^clamp: got neither min nor max/);
+    expect(() => x().clamp_(null, null)).toThrow(/^clamp_: got neither min nor max/);
+  });
 });
 
 describe('noGrad', () => {

@@ -121,6 +121,11 @@ describe('autograd.Function', () => {
     await expect(gradcheck((a) => WrongSlope.apply(a), [x])).rejects.toThrow(/input 0, element 0, output 0: analytic 2 vs numerical 2\.99/);
   });
 
+  it('says a float32 input is why a correct backward fails, as PyTorch warns', async () => {
+    const x = tensor([0.3, -1.1], { requiresGrad: true });
+    await expect(gradcheck((a) => a.exp(), [x])).rejects.toThrow(/analytic .* vs numerical .*; input 0 is float32, expected float64/);
+  });
+
   it('keeps non-tensor attributes on ctx and returns null for a non-tensor input', async () => {
     // 3x: d/dx = 3
     Scale.seen = [];

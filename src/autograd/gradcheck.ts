@@ -52,7 +52,9 @@ export async function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Ten
         const numeric = (plus[i] - minus[i]) / (2 * eps);
         const a = analytic[i][j];
         if (!(Math.abs(a - numeric) <= atol + rtol * Math.abs(numeric))) {
-          throw new GradcheckError(`gradcheck: input ${which}, element ${j}, output ${i}: analytic ${a} vs numerical ${numeric} (atol ${atol}, rtol ${rtol})`);
+          // PyTorch warns up front that non-double inputs will likely fail; here the hint rides on the failure.
+          const hint = x.dtype === 'float64' ? '' : `; input ${which} is ${x.dtype}, expected float64 (central differences in ${x.dtype} are too coarse to compare)`;
+          throw new GradcheckError(`gradcheck: input ${which}, element ${j}, output ${i}: analytic ${a} vs numerical ${numeric} (atol ${atol}, rtol ${rtol})${hint}`);
         }
       }
     }

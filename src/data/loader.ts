@@ -45,7 +45,9 @@ export class DataLoader<T extends Tensor[] = Tensor[]> implements AsyncIterable<
   ) {
     const { batchSize = 1, shuffle = false, dropLast = false, seed, sampler } = optionsOf('DataLoader', options, ['batchSize', 'shuffle', 'dropLast', 'seed', 'sampler']) as DataLoaderOptions;
     if (!Array.isArray(tensors) || tensors.length === 0 || !tensors.every((t) => t instanceof Tensor)) {
-      throw new ValueError('DataLoader: got no tensors, expected a non-empty array of tensors');
+      const bad = Array.isArray(tensors) && tensors.length > 0 ? tensors.findIndex((t) => !(t instanceof Tensor)) : -1;
+      const got = bad >= 0 ? `${show(tensors[bad])} at position ${bad}` : show(tensors);
+      throw new ValueError(`DataLoader: got ${got}, expected a non-empty array of tensors, one per field (e.g. [x, y])`);
     }
     const n = tensors[0].ndim === 0 ? NaN : tensors[0].shape[0];
     if (tensors.some((t) => t.ndim === 0 || t.shape[0] !== n)) {

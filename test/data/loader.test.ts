@@ -82,4 +82,11 @@ describe('DataLoader', () => {
     expect(() => new DataLoader([x, tensor([1, 2])])).toThrow(/DataLoader: got shapes \[10, 1\], \[2\], expected the same first dim/);
     expect(() => new DataLoader([x], { batchSize: 0 })).toThrow(/DataLoader: got batchSize 0, expected a positive integer/);
   });
+
+  it('names what it got instead of tensors', () => {
+    expect(() => new DataLoader([1, 2, 3] as never)).toThrow(/^DataLoader: got 1 at position 0, expected a non-empty array of tensors, one per field/);
+    expect(() => new DataLoader([x, 'y'] as never)).toThrow(/^DataLoader: got "y" at position 1/);
+    expect(() => new DataLoader([] as never)).toThrow(/^DataLoader: got \[\], expected a non-empty array/);
+    expect(() => new DataLoader(x as never)).toThrow(/^DataLoader: got a tensor of shape \[10, 1\]/);
+  });
 });

@@ -131,7 +131,7 @@ export abstract class TensorOps<T extends TensorOps<T>> {
 
   /** value where mask is true, this elsewhere. */
   maskedFill(mask: T, value: number): T {
-    return this.elementwise(OPS.where, [this.lift('maskedFill', mask), this.lift('maskedFill', value), this.self()]);
+    return userOp('maskedFill', () => this.elementwise(OPS.where, [this.lift('maskedFill', mask), this.lift('maskedFill', value), this.self()]));
   }
 
   /** Dims to reduce; a 0-d tensor accepts dim 0 or -1, as in PyTorch, but has none to reduce. */

@@ -270,6 +270,10 @@ describe('5. messages name what the user called, with what they passed', () => {
       return { targets: [x], act: () => x.softmax(5) };
     }, IndexError, /^softmax: got dim 5, expected an integer in \[-2, 1\] for a tensor of rank 2 \(in amax\)$/),
     call('softmax without a dim (PyTorch has no implicit dim either)', () => (ones([2, 3]) as unknown as { softmax(): Tensor }).softmax(), ValueError, /^softmax: got dim undefined, expected an integer$/),
+    row('maskedFill, not where', () => {
+      const x = ones([2]);
+      return { targets: [x], act: () => x.maskedFill(tensor([1, 0]), 0) };
+    }, DTypeError, /^maskedFill: got a condition of dtype float32, expected bool/),
     call('logSoftmax without a dim', () => (ones([2, 3]) as unknown as { logSoftmax(): Tensor }).logSoftmax(), ValueError, /^logSoftmax: got dim undefined, expected an integer$/),
     call('stack, not cat', () => stack([ones([2]), ones([3])]), ShapeError, /^stack: got shapes \[2\] at position 0 and \[3\] at position 1/),
     row('copy_, not cast', () => {

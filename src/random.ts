@@ -1,12 +1,13 @@
 // More seeded draws (randint, normal, bernoulli, multinomial), from the same counter-based
 // generator as randn (creation.ts): element i of a draw is a pure function of (seed, counter + i),
 // so the draws are the same on any thread count, and manualSeed makes them repeat.
-import { show } from './validate.js';
+import { show, userOp } from './validate.js';
 import { rand, randn, reserveDraws, type TensorOptions } from './creation.js';
 import { checkDType, isFloat, type DType } from './dtype.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from './errors.js';
 import type { RandomArgs } from './kernels/random.js';
 import { launch } from './ops/define.js';
+import { OPS } from './ops/table.js';
 import { checkSize, numel } from './shape.js';
 import { Tensor, isTensor } from './tensor.js';
 
@@ -102,7 +103,9 @@ export function multinomial(probs: Tensor, n: number, options: MultinomialOption
   if (!Number.isInteger(n) || n <= 0) throw new ValueError(`multinomial: got n ${String(n)}, expected a positive integer`);
   if (c === 0) throw new ShapeError('multinomial: got weights with no categories, expected at least one');
   if (!replacement && n > c) throw new ValueError(`multinomial: got n ${n} for ${c} categories without replacement, expected n ≤ ${c}`);
-  const w = (probs.ndim === 1 ? probs.unsqueeze(0) : probs).detach().to('float64');
+  // PyTorch refuses negative, infinite and NaN weights; they live on the device, so a kernel checks.
+  const raw = (probs.ndim === 1 ? probs.unsqueeze(0) : probs).detach().to('float64');
+  const w = userOp('multinomial', () => raw.applyOp(OPS.checkRange, [raw], { min: 0, max: Number.MAX_VALUE, what: 'the weights' }));
   const rows = w.shape[0] as number;
   let out: Tensor;
   if (replacement) {

@@ -5,6 +5,7 @@ import { DeviceError, ValueError } from '../errors.js';
 import { mapKernel, useWasmMap } from './elementwise.js';
 import { loadMapWasm } from './elementwise-wasm.js';
 import { exprWasm } from './expr-wasm.js';
+import { rangeCheckKernel } from './checks.js';
 import { gatherKernel, indexAddKernel, indexSelectKernel, scatterAddKernel } from './gather.js';
 import { matmulJs } from './matmul.js';
 import { loadMatmulNative, nativeMatmulReason, useMatmulNative } from './matmul-native.js';
@@ -36,6 +37,7 @@ const KERNELS: Record<string, Kernel<any>> = {
   pieces: piecesKernel,
   scan: scanKernel,
   sort: sortKernel,
+  checkRange: rangeCheckKernel,
   lstmCell: lstmCellKernel,
   lstmCellBackward: lstmCellBackwardKernel,
   gruCell: gruCellKernel,
@@ -43,7 +45,7 @@ const KERNELS: Record<string, Kernel<any>> = {
   ...VISION_KERNELS,
 };
 
-export type KernelName = 'map' | 'reduce' | 'matmul' | 'indexSelect' | 'indexAdd' | 'gather' | 'scatterAdd' | 'random' | 'pieces' | 'scan' | 'sort'
+export type KernelName = 'map' | 'reduce' | 'matmul' | 'indexSelect' | 'indexAdd' | 'gather' | 'scatterAdd' | 'random' | 'pieces' | 'scan' | 'sort' | 'checkRange'
   | 'lstmCell' | 'lstmCellBackward' | 'gruCell' | 'gruCellBackward' | VisionKernelName;
 
 export interface KernelTask {

@@ -1,10 +1,11 @@
 // Activations, losses, oneHot and pad of issue 11, composed from tensor methods (no kernel or
 // backward of their own). Branches are built with where; the branch not taken is fed a clamped
 // input, so its gradient is 0·(finite), never 0·∞ = NaN.
-import { checkTensorArg, show } from '../validate.js';
+import { checkTensorArg, show, userOp } from '../validate.js';
 import { arange, tensor } from '../creation.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
 import { normalizeDim } from '../shape.js';
+import { OPS } from '../ops/table.js';
 import type { Tensor } from '../tensor.js';
 import type { LossOptions, Reduction } from './functional.js';
 
@@ -121,11 +122,13 @@ export function huberLoss(input: Tensor, target: Tensor, opts?: LossOptions & { 
 
 /**
  * −w·(y·log x + (1 − y)·log(1 − x)) for probabilities x, each log clamped at −100 as in PyTorch
- * (so x = 0 or 1 gives a finite loss). Inputs outside [0, 1] are not read back to be refused.
+ * (so x = 0 or 1 gives a finite loss). An input outside [0, 1] fails the loss with a ValueError
+ * at its read, as PyTorch raises.
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, weight: Tensor | null = null, opts?: LossOptions): Tensor {
   const { reduction = 'mean' } = options('binaryCrossEntropy', opts);
   sameShapes('binaryCrossEntropy', input, target);
+  input = userOp('binaryCrossEntropy', () => input.applyOp(OPS.checkRange, [input], { min: 0, max: 1, what: 'the input (probabilities)' }));
   const logX = input.log().clamp({ min: -100 });
   const log1mX = input.neg().add(1).log().clamp({ min: -100 });
   let loss = target.mul(logX).add(target.neg().add(1).mul(log1mX)).neg();

@@ -1,5 +1,6 @@
 // The op table: every primitive Skein has. Composites (mean, softmax, mseLoss …) are methods
 // built from these and have no kernel or backward of their own.
+import * as checks from './checks.js';
 import * as conv from './conv.js';
 import * as elementwise from './elementwise.js';
 import * as indexing from './indexing.js';
@@ -98,6 +99,7 @@ export const OPS = {
   avgPool2d: pool.avgPool2d,
   avgPool2dBackward: pool.avgPool2dBackward,
   batchNormStats: norm.batchNormStats,
+  checkRange: checks.checkRange,
 } satisfies Record<string, OpDef<any>>;
 
 export type OpName = keyof typeof OPS;

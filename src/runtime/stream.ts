@@ -111,8 +111,9 @@ let injectedFault: 'throw' | 'exit' | null = null;
 function kernelError(launch: Queued, err: unknown): Error {
   if (err instanceof SkeinError && 'run' in launch) return err;
   const e = err instanceof Error ? err : new Error(String(err));
-  // api: a kernel's overflow (an int32 sum that does not fit) is a bad value, not a bad index.
-  if (e.name === 'RangeError' && / overflows /.test(e.message)) return new ValueError(`${launch.op}: ${e.message}`, { cause: e });
+  // api: a kernel's overflow (an int32 sum that does not fit) or a failed value check
+  // (kernels/checks.ts) is a bad value, not a bad index.
+  if (e.name === 'RangeError' && / overflows |, expected values in \[/.test(e.message)) return new ValueError(`${launch.op}: ${e.message}`, { cause: e });
   if ('run' in launch) return new DeviceError(`${launch.op}: ${e.message}`, { cause: e });
   if (e.name === 'RangeError') return new IndexError(e.message.startsWith(launch.op) ? e.message : `${launch.op}: ${e.message}`, { cause: e });
   if (/exited|terminat/i.test(e.message)) {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  arange, cat, DTypeError, eye, full, gradcheck, graph, IndexError, linspace, load, nn, ones, optim, save,
+  arange, cat, DTypeError, multinomial, eye, full, gradcheck, graph, IndexError, linspace, load, nn, ones, optim, save,
   setNumThreads, ShapeError, SkeinError, stack, synchronize, tensor, ValueError, zeros, zerosLike, type Tensor,
 } from '../../src/index.js';
 import { CheckpointError } from '../../src/io/index.js';
@@ -274,6 +274,12 @@ describe('5. messages name what the user called, with what they passed', () => {
       const x = ones([2]);
       return { targets: [x], act: () => x.maskedFill(tensor([1, 0]), 0) };
     }, DTypeError, /^maskedFill: got a condition of dtype float32, expected bool/),
+    call('binaryCrossEntropy on a value outside [0, 1], refused as PyTorch does', async () => nn.functional.binaryCrossEntropy(tensor([0.3, 1.5]), tensor([1, 0])).item(), ValueError,
+      /^binaryCrossEntropy: got 1\.5 at element 1 of the input \(probabilities\), expected values in \[0, 1\]$/),
+    call('binaryCrossEntropy on NaN', async () => nn.functional.binaryCrossEntropy(tensor([NaN]), tensor([1])).item(), ValueError, /^binaryCrossEntropy: got NaN at element 0/),
+    call('multinomial on a negative weight', async () => multinomial(tensor([0.5, -0.25]), 1).data(), ValueError,
+      /^multinomial: got -0\.25 at element 1 of the weights, expected values in \[0, ∞\)$/),
+    call('multinomial on an infinite weight', async () => multinomial(tensor([[1, 2], [Infinity, 1]]), 1).data(), ValueError, /^multinomial: got Infinity at element 2 of the weights/),
     call('logSoftmax without a dim', () => (ones([2, 3]) as unknown as { logSoftmax(): Tensor }).logSoftmax(), ValueError, /^logSoftmax: got dim undefined, expected an integer$/),
     call('stack, not cat', () => stack([ones([2]), ones([3])]), ShapeError, /^stack: got shapes \[2\] at position 0 and \[3\] at position 1/),
     row('copy_, not cast', () => {

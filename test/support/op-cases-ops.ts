@@ -134,6 +134,11 @@ export const OPS_CASES = {
     ],
     large: { inputs: [{ shape: LARGE }], run: ([x]) => x.slice(1, 1, null, 3) },
   },
+  // The identity on values inside the range; test/api/contract.test.ts has the values outside.
+  checkRange: {
+    samples: unary('normal', (x) => x.applyOp(OPS.checkRange, [x], { min: -1e6, max: 1e6, what: 'x' }), (v) => v),
+    large: largeUnary('normal', (x) => x.applyOp(OPS.checkRange, [x], { min: -1e6, max: 1e6, what: 'x' })),
+  },
 } satisfies Record<string, OpCases>;
 
 export type { Sample };

@@ -350,11 +350,23 @@ export const SPECS: Record<OpName, OpSpec> = {
     names: ['reluBackward'],
   },
   logicalNot: { ...unary('logicalNot', (v) => Number(v === 0), () => 'bool'), ref: ([a]) => result(ref.map((v) => Number(v === 0), a), 'bool', 'exact') },
+  // checkRange: x unchanged when every element lies in [min, max]; otherwise the read rejects with a ValueError.
+  checkRange: {
+    call: fc.tuple(inputArb(), fc.constantFrom(0, -1), fc.constantFrom(1, 2, Number.MAX_VALUE)).map(([a, min, max]) => ({ inputs: [a], args: { min, max } })),
+    run: ([a], { min, max }) => a.applyOp(OPS.checkRange, [a], { min, max, what: 'the input' }),
+    ref: ([a], [d], { min, max }) => {
+      if (!isFloat(d)) invalid('integer input');
+      if (a.data.some((v) => !(v >= min && v <= max))) throw new BadIndex('value out of range', ValueError);
+      return result(a, d, 'exact');
+    },
+    names: ['checkRange'],
+  },
   clamp: {
     call: fc.tuple(inputArb(), fc.oneof(fc.constant(undefined), numberArb, junkArb), fc.oneof(fc.constant(undefined), numberArb, junkArb)).map(([a, min, max]) => ({ inputs: [a], args: { min, max } })),
     run: ([a], bounds) => a.clamp(bounds),
     ref: ([a], [d], bounds) => {
-      // null is no bound, as PyTorch's None.
+      // null is no bound, as PyTorch's None; at least one bound is required, as in PyTorch.
+      if ((bounds.min ?? null) === null && (bounds.max ?? null) === null) invalid('no bound');
       const min = bounds.min ?? -Infinity;
       const max = bounds.max ?? Infinity;
       if (typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max)) invalid('bounds');

@@ -1,6 +1,7 @@
 // Small modules of issue 11: activations with their options, Softmax/LogSoftmax over a dim,
 // Flatten and Identity. Each holds its options and calls nn.functional in forward.
 import { ValueError } from '../errors.js';
+import { show } from '../validate.js';
 import type { Tensor } from '../tensor.js';
 import * as F from './functional.js';
 import { Module } from './module.js';
@@ -103,7 +104,7 @@ function implicitDim(x: Tensor): number {
 }
 
 function checkDim(op: string, dim: unknown): number | undefined {
-  if (dim !== undefined && (typeof dim !== 'number' || !Number.isInteger(dim))) throw new ValueError(`${op}: got dim ${String(dim)}, expected an integer`);
+  if (dim !== undefined && (typeof dim !== 'number' || !Number.isInteger(dim))) throw new ValueError(`${op}: got dim ${show(dim)}, expected an integer`);
   return dim;
 }
 

@@ -22,12 +22,18 @@ function known(op: string, x: { shape: readonly Dim[] }, d: number): number {
 }
 
 function checkBool(op: string, what: string, v: unknown): boolean {
-  if (typeof v !== 'boolean') throw new ValueError(`${op}: got ${what} ${String(v)}, expected true or false`);
+  if (typeof v !== 'boolean') throw new ValueError(`${op}: got ${what} ${show(v)}, expected true or false`);
   return v;
 }
 
+/** A dim that must be passed (softmax has no implicit one); its range is checked where it is used. */
+export function checkDimGiven(op: string, dim: unknown): number {
+  if (typeof dim !== 'number') throw new ValueError(`${op}: got dim ${show(dim)}, expected an integer`);
+  return dim;
+}
+
 export function checkInt(op: string, what: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new ValueError(`${op}: got ${what} ${String(v)}, expected an integer`);
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new ValueError(`${op}: got ${what} ${show(v)}, expected an integer`);
   return v;
 }
 
@@ -192,7 +198,7 @@ export function flip<T extends TensorOps<T>>(x: T, dims: number | readonly numbe
 export function slice<T extends TensorOps<T>>(x: T, dim: number, start: number | null = null, end: number | null = null, step = 1): T {
   const d = normalizeDim('slice', dim, x.ndim);
   for (const [what, v] of [['start', start], ['end', end]] as const) {
-    if (v !== null && v !== undefined && (typeof v !== 'number' || !Number.isInteger(v))) throw new ValueError(`slice: got ${what} ${String(v)}, expected an integer or null`);
+    if (v !== null && v !== undefined && (typeof v !== 'number' || !Number.isInteger(v))) throw new ValueError(`slice: got ${what} ${show(v)}, expected an integer or null`);
   }
   if (typeof step !== 'number' || !Number.isInteger(step) || step < 1) throw new ValueError(`slice: got step ${String(step)}, expected a positive integer (PyTorch has no negative steps; use flip)`);
   const n = known('slice', x, d);

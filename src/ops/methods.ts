@@ -208,14 +208,14 @@ export abstract class TensorOps<T extends TensorOps<T>> {
 
   softmax(dim: number): T {
     return userOp('softmax', () => {
-      E.checkInt('softmax', 'dim', dim);
+      E.checkDimGiven('softmax', dim);
       const e = this.sub(this.amax(dim, true)).exp();
       return e.div(e.sum(dim, true));
     });
   }
 
   logSoftmax(dim: number): T {
-    return userOp('logSoftmax', () => this.sub(this.logsumexp(E.checkInt('logSoftmax', 'dim', dim), true)));
+    return userOp('logSoftmax', () => this.sub(this.logsumexp(E.checkDimGiven('logSoftmax', dim), true)));
   }
 
   /** Matrix product with NumPy's rules: 1-D operands gain and lose a dim, batch dims broadcast. */

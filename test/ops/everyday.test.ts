@@ -130,7 +130,7 @@ describe('selection', () => {
   it('refuses k outside the dim and bad options, naming topk or sort', () => {
     expect(() => tensor([1, 2]).topk(3)).toThrow(IndexError);
     expect(() => tensor([1, 2]).topk(3)).toThrow(/^topk: got k 3, expected an integer in \[0, 2\]/);
-    expect(() => tensor([1, 2]).sort({ descending: 'yes' as unknown as boolean })).toThrow(/^sort: got descending yes, expected true or false/);
+    expect(() => tensor([1, 2]).sort({ descending: 'yes' as unknown as boolean })).toThrow(/^sort: got descending "yes", expected true or false/);
   });
 
   it('sorts bool tensors as 0 and 1, as PyTorch', async () => {

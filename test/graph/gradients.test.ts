@@ -48,6 +48,7 @@ const CASES: Case[] = [
   { op: 'relu', inputs: [f()], build: ([a]) => a.relu() },
   { op: 'reluBackward', inputs: [f(), f()], build: ([g, a]) => g.applyOp(OPS.reluBackward, [g, a], {}) },
   { op: 'clamp', inputs: [f()], build: ([a]) => a.clamp({ min: -0.4, max: 0.3 }) },
+  { op: 'checkRange', inputs: [f()], build: ([a]) => a.applyOp(OPS.checkRange, [a], { min: -1e6, max: 1e6, what: 'x' }) },
   { op: 'powScalar', inputs: [f(M, true)], build: ([a]) => a.pow(2.5) },
   { op: 'add', inputs: [f(), f([4])], build: ([a, b]) => a.add(b) },
   { op: 'sub', inputs: [f([3, 1]), f()], build: ([a, b]) => a.sub(b) },

@@ -6,7 +6,7 @@
 //
 // wasm32 addresses reach 4 GiB. A shared memory never moves (V8 reserves its maximum up front),
 // so a view made before a grow stays valid after it.
-import { HEAP_FIRST_BLOCK, heapAlloc, initHeap, type WasmMemory } from './kernels/wasm-module.js';
+import { HEAP_FIRST_BLOCK, heapAlloc, heapTop, heapTouched, initHeap, type WasmMemory } from './kernels/wasm-module.js';
 
 interface MemoryApi {
   Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
@@ -64,5 +64,10 @@ export function setHeapLimit(bytes: number): void {
 
 /** Bytes of heap handed out as blocks so far, to tensors and kernel scratch. */
 export function heapUsedBytes(): number {
-  return memory === null ? 0 : Atomics.load(new Uint32Array(memory.buffer, 0, 1), 0) - HEAP_FIRST_BLOCK;
+  return memory === null ? 0 : heapTop(memory) - HEAP_FIRST_BLOCK;
+}
+
+/** Test hook: how far ahead of the blocks handed out the prefaulter (runtime/prefault.ts) has touched the heap. */
+export function heapTouchedAhead(): number {
+  return memory === null ? 0 : heapTouched(memory) - heapTop(memory);
 }

@@ -54,19 +54,52 @@ function wasmPath(file: string): string {
 }
 
 /**
- * The tensor heap's layout, shared by every thread: bytes [0, 4) hold the bump pointer (the
- * first byte no block has taken), the rest of the first page is left alone, and blocks follow.
+ * The tensor heap's layout, shared by every thread: bytes [0, 16) of the first page are its header
+ * (no WebAssembly module here has data or globals in memory), the rest of that page is left alone,
+ * and blocks follow. Header words (uint32):
+ *   [TOP_INDEX]      the bump pointer, the first byte no block has taken;
+ *   [TOUCHED_INDEX]  bytes below which the prefaulter (src/runtime/prefault.ts) has touched every page;
+ *   [BELL_INDEX]     rung when the bump pointer nears TOUCHED, to wake a sleeping prefaulter;
+ *   [ASLEEP_INDEX]   1 while the prefaulter sleeps on BELL, so only then is it rung.
  */
 const TOP_INDEX = 0;
+export const TOUCHED_INDEX = 1;
+export const BELL_INDEX = 2;
+export const ASLEEP_INDEX = 3;
 export const HEAP_FIRST_BLOCK = 65536;
 const PAGE_BYTES = 65536;
-const MAX_BYTES = 2 ** 32 - PAGE_BYTES;
+export const MAX_BYTES = 2 ** 32 - PAGE_BYTES;
 /** Grow by at least this much, or a quarter of the heap: few grows, little unused commitment. */
 const MIN_GROW_BYTES = 16 * 1024 * 1024;
+/** A sleeping prefaulter is woken once the bump pointer comes this close to the pages it touched. */
+export const TOUCH_WAKE_BYTES = 4 * 1024 * 1024;
+
+/** The header, as uint32 words (loads, adds) and int32 ones (wait, notify): one view per memory per thread. */
+interface Header {
+  memory: WasmMemory;
+  u32: Uint32Array;
+  i32: Int32Array;
+}
+let header: Header | null = null;
+
+export function heapHeader(memory: WasmMemory): Header {
+  if (header === null || header.memory !== memory) header = { memory, u32: new Uint32Array(memory.buffer, 0, 4), i32: new Int32Array(memory.buffer, 0, 4) };
+  return header;
+}
 
 /** Sets up a fresh heap's bump pointer; once, by the thread that created the memory. */
 export function initHeap(memory: WasmMemory): void {
-  Atomics.store(new Uint32Array(memory.buffer, 0, 1), TOP_INDEX, HEAP_FIRST_BLOCK);
+  Atomics.store(heapHeader(memory).u32, TOP_INDEX, HEAP_FIRST_BLOCK);
+}
+
+/** Bytes below which the prefaulter has touched every page (0 when none runs). */
+export function heapTouched(memory: WasmMemory): number {
+  return Atomics.load(heapHeader(memory).u32, TOUCHED_INDEX);
+}
+
+/** The first byte no block has taken. */
+export function heapTop(memory: WasmMemory): number {
+  return Atomics.load(heapHeader(memory).u32, TOP_INDEX);
 }
 
 /**
@@ -75,11 +108,11 @@ export function initHeap(memory: WasmMemory): void {
  * memory too short grows it (two racing threads may both grow it: a little more memory, no harm).
  */
 export function heapAlloc(memory: WasmMemory, bytes: number): number {
-  const top = new Uint32Array(memory.buffer, 0, 1);
-  const offset = Atomics.add(top, TOP_INDEX, bytes);
+  const { u32, i32 } = heapHeader(memory);
+  const offset = Atomics.add(u32, TOP_INDEX, bytes);
   const end = offset + bytes;
   if (end > MAX_BYTES || end < offset) {
-    Atomics.sub(top, TOP_INDEX, bytes);
+    Atomics.sub(u32, TOP_INDEX, bytes);
     return -1;
   }
   while (memory.buffer.byteLength < end) {
@@ -91,6 +124,10 @@ export function heapAlloc(memory: WasmMemory, bytes: number): number {
       if (memory.buffer.byteLength >= end) break; // another thread grew it meanwhile
       return -1; // this block's bytes stay carved but unused: the heap is full anyway
     }
+  }
+  if (Atomics.load(u32, ASLEEP_INDEX) === 1 && end + TOUCH_WAKE_BYTES > Atomics.load(u32, TOUCHED_INDEX)) {
+    Atomics.add(i32, BELL_INDEX, 1);
+    Atomics.notify(i32, BELL_INDEX);
   }
   return offset;
 }

@@ -7,6 +7,7 @@ import { show } from '../validate.js';
 import { heapMemory } from '../heap.js';
 import { chooseMatmul, configureKernels, type KernelConfig } from '../kernels/index.js';
 import { closeLane } from './lane.js';
+import { startPrefault } from './prefault.js';
 import type { TileJob } from './tiles.js';
 import { workerPath } from './worker-path.js';
 
@@ -29,6 +30,7 @@ function initialConfig(): KernelConfig {
 
 let kernelConfig: KernelConfig = initialConfig();
 configureKernels(kernelConfig);
+startPrefault(kernelConfig.heap);
 
 
 /**

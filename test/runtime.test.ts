@@ -131,7 +131,7 @@ describe('process lifetime', () => {
     });
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     const report = JSON.parse(stdout.trim()) as { total: number; laneTotal: number; poolLaunches: number; laneLaunches: number };
-    expect(report.total).toBe(512 ** 3);
+    expect(report.total).toBe(1024 ** 3);
     expect(report.laneTotal).toBe(128 ** 3);
     expect(report.poolLaunches).toBeGreaterThan(0);
     expect(report.laneLaunches).toBeGreaterThan(0);

@@ -45,11 +45,16 @@ export interface ExternalLaunch {
 type Queued = Launch | (ExternalLaunch & { inPlace: true });
 
 /**
- * Work estimated below this runs inline. DESIGN.md's probe put a 2-way split at 45–100 µs, but
- * a real launch here (fresh buffers cloned to the workers, two workers waking on two cores)
- * costs 150–450 µs: the tutorial's 0.35 ms products ran faster inline, W1 by 1.4×.
+ * Work estimated below this runs on the main thread: alone below the lane limit, else with the
+ * lane's helpers. Above it, the pool takes the launch and the main thread returns to the event
+ * loop. The bound is the event loop's, not the kernels': a launch on the main thread blocks it
+ * for its own time, and a pool launch costs more. Measured on W2 (2 threads, OpenBLAS), the
+ * same products ran 12,100 samples/s on the lane against 10,500 on the pool (a pool launch's
+ * round trip through piscina's messages, ≈ 0.3 ms, against a doorbell the helpers see in
+ * ≈ 15 µs); cnn 926 against 869, lstm 25,000 against 24,100 tokens/s. 10 ms of estimated
+ * single-thread work blocks the main thread for 5–10 ms, under the pump's own slice.
  */
-let inlineLimitNs = 500_000;
+let inlineLimitNs = 10_000_000;
 /**
  * Work estimated from here up to the inline limit is split between the main thread and the
  * lane's helpers (lane.ts), which pick a job up in ≈ 15 µs; below it, splitting saves less
@@ -57,11 +62,13 @@ let inlineLimitNs = 500_000;
  */
 let laneLimitNs = 60_000;
 /**
- * An in-place launch runs inline up to this many times the inline limit. Off the main thread it
- * must first copy its target (the backup below), a serial pass on the main thread that cost about
- * as much as the whole update run inline: W2's SGD step on its 1M-element weight took 3.2 ms to
- * back up plus 1.3 ms on the pool, against 1.2–1.9 ms inline, which needs no backup.
+ * An in-place launch runs inline up to this much work (or IN_PLACE_INLINE_FACTOR times the inline
+ * limit, when a test lowers it). Off the main thread it must first copy its target (the backup
+ * below), a serial pass on the main thread that cost about as much as the whole update run
+ * inline: W2's SGD step on its 1M-element weight took 3.2 ms to back up plus 1.3 ms on the pool,
+ * against 1.2–1.9 ms inline, which needs no backup.
  */
+const IN_PLACE_INLINE_NS = 2_000_000;
 const IN_PLACE_INLINE_FACTOR = 4;
 /** Tile size in estimated time: small enough to balance two workers, large enough to amortise a claim. */
 const TILE_NS = 40_000;
@@ -481,7 +488,7 @@ class Stream {
 /** Whether execute() runs a launch on the main thread alone (see the executors' table in ARCHITECTURE.md). */
 function runsInline(launch: Launch, units: number, cost: number, threads: number): boolean {
   return units === 1 || cost < Math.min(laneLimitNs, inlineLimitNs) || (cost < inlineLimitNs && threads === 1)
-    || (launch.inPlace && cost < IN_PLACE_INLINE_FACTOR * inlineLimitNs);
+    || (launch.inPlace && cost < Math.min(IN_PLACE_INLINE_NS, IN_PLACE_INLINE_FACTOR * inlineLimitNs));
 }
 
 export const stream = new Stream();
@@ -520,7 +527,7 @@ export function synchronize(...tensors: { storage: Storage }[]): Promise<void> {
 
 /**
  * Sets the estimated single-thread time (ns) below which a launch runs inline on the main thread
- * rather than on the pool (default 500 µs). Results are the same bits either way; tests lower it
+ * (with the lane's helpers) rather than on the pool (default 10 ms). Results are the same bits either way; tests lower it
  * to put small work on the pool.
  * @example setInlineLimit(0) // every launch with more than one unit goes to the pool
  */

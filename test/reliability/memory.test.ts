@@ -49,8 +49,8 @@ describe('memoryStats()', () => {
 describe('a loop that never awaits', () => {
   it('never queues more launches than the stream bound, and still computes the right answer', async () => {
     setNumThreads(2);
-    // 512: on the pool for every matmul kernel (256³ takes ≈ 0.5 ms on OpenBLAS: the lane's).
-    const w = randn([512, 512]);
+    // 1024: on the pool for every matmul kernel (2 GFLOP, far above the 10 ms inline limit; 512³ now runs on the lane).
+    const w = randn([1024, 1024]);
     await synchronize();
     const bound = runtimeStats().queueBound;
     const drainsBefore = runtimeStats().backpressureWaits;

@@ -64,9 +64,9 @@ describe('Ctrl-C during training', { timeout: TIMEOUT_MS }, () => {
 describe('shutdown() while work is in flight, then recovery', { timeout: TIMEOUT_MS }, () => {
   it('rejects every pending read with a DeviceError, keeps parameters usable, and lets training resume', async () => {
     setNumThreads(2);
-    // 512: on the pool for every matmul kernel (256³ takes ≈ 0.5 ms on OpenBLAS: the lane's).
-    const x = randn([512, 512]);
-    const w = randn([512, 512]);
+    // 1024: on the pool for every matmul kernel (2 GFLOP, far above the 10 ms inline limit; 512³ now runs on the lane).
+    const x = randn([1024, 1024]);
+    const w = randn([1024, 1024]);
     await synchronize();
     const wBefore = await w.data();
     const before = runtimeStats().poolLaunches;

@@ -7,10 +7,10 @@ import { getPool } from '../../src/runtime/pool.js';
 import { injectWorkerFault } from '../../src/runtime/stream.js';
 
 /**
- * 512×512 matmul: above the pool threshold for every matmul kernel (OpenBLAS does 256³ in about
- * the inline limit), and several tiles, so the fault lands mid-op.
+ * 1024×1024 matmul: above the pool threshold for every matmul kernel (2 GFLOP; the inline limit
+ * is 10 ms of estimated work), and several tiles, so the fault lands mid-op.
  */
-const N = 512;
+const N = 1024;
 /** Worker restarts and a 256³ matmul on a shared 2-core machine. */
 const TIMEOUT_MS = 60_000;
 

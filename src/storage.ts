@@ -186,6 +186,18 @@ function takeSlot(size: number, zeroed: boolean): number {
   return offset;
 }
 
+/** What Storage.release needs of the stream (runtime/stream.ts sets it): whether launches are outstanding, and a way to wait for them. */
+export interface ReleaseGate {
+  busy(): boolean;
+  /** Runs `free` once every launch submitted before this call has finished. */
+  defer(free: () => void): void;
+}
+let releaseGate: ReleaseGate | null = null;
+
+export function setReleaseGate(gate: ReleaseGate): void {
+  releaseGate = gate;
+}
+
 export class Storage {
   readonly data: DataArray;
   /** Whether data lies in the tensor heap, where the WASM kernels can reach it. */
@@ -198,6 +210,8 @@ export class Storage {
   private held: Held | null;
   /** The slab this storage is a slot of (kept alive by it); null for a block of its own, and once released. */
   private slab: Slab | null;
+  /** Set by release(), which may give the block back later (see there). */
+  private releasing = false;
   /** Its block or slot size in bytes. */
   private readonly size: number;
 
@@ -235,12 +249,26 @@ export class Storage {
   }
 
   /**
-   * Gives the block back now instead of at finalisation: for storages only their owner can reach
-   * (backward's own temporaries). Safe because the stream runs launches in order: every launch
-   * that touches this block was submitted before this call, every launch of its next owner after.
+   * Gives the block back instead of waiting for finalisation: for storages only their owner can
+   * reach (backward's own temporaries). Every launch that touches this block was submitted before
+   * this call; the block returns to the free list once they have all finished (at once when the
+   * stream is idle), so neither its next owner's launches nor host writes can overtake them.
    * The caller must hold the only reference; the storage must not be read or written again.
    */
   release(): void {
+    if (this.releasing || (this.slab === null && this.held === null)) return;
+    this.releasing = true;
+    // "Submitted" is not "run": while launches wait in the queue, a block handed out again could
+    // be written by the host (a zero fill, tensor()'s copy) before a queued launch has read it.
+    // The stream gives it back once every launch submitted so far has finished.
+    if (releaseGate !== null && releaseGate.busy()) {
+      releaseGate.defer(() => this.releaseNow());
+      return;
+    }
+    this.releaseNow();
+  }
+
+  private releaseNow(): void {
     const slab = this.slab;
     if (slab !== null) {
       this.slab = null;

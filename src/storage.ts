@@ -26,6 +26,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { ARRAY_OF, type DType } from './dtype.js';
 import { heapBlock, heapBuffer, heapMemory } from './heap.js';
+import { releaseGate } from './release-gate.js';
 import type { DataArray } from './kernels/types.js';
 
 export const GC_BUDGET_BYTES = 128 * 1024 * 1024;
@@ -186,18 +187,6 @@ function takeSlot(size: number, zeroed: boolean): number {
   return offset;
 }
 
-/** What Storage.release needs of the stream (runtime/stream.ts sets it): whether launches are outstanding, and a way to wait for them. */
-export interface ReleaseGate {
-  busy(): boolean;
-  /** Runs `free` once every launch submitted before this call has finished. */
-  defer(free: () => void): void;
-}
-let releaseGate: ReleaseGate | null = null;
-
-export function setReleaseGate(gate: ReleaseGate): void {
-  releaseGate = gate;
-}
-
 export class Storage {
   readonly data: DataArray;
   /** Whether data lies in the tensor heap, where the WASM kernels can reach it. */
@@ -261,8 +250,9 @@ export class Storage {
     // "Submitted" is not "run": while launches wait in the queue, a block handed out again could
     // be written by the host (a zero fill, tensor()'s copy) before a queued launch has read it.
     // The stream gives it back once every launch submitted so far has finished.
-    if (releaseGate !== null && releaseGate.busy()) {
-      releaseGate.defer(() => this.releaseNow());
+    const gate = releaseGate();
+    if (gate !== null && gate.busy()) {
+      gate.defer(() => this.releaseNow());
       return;
     }
     this.releaseNow();

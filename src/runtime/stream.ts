@@ -12,7 +12,8 @@
 // job: it holds the queue until its promise settles, as a pool job does.
 import { DeviceError, IndexError, SkeinError, ValueError } from '../errors.js';
 import { kernelOf, type KernelTask } from '../kernels/index.js';
-import { setReleaseGate, type Storage } from '../storage.js';
+import { setReleaseGate } from '../release-gate.js';
+import type { Storage } from '../storage.js';
 import { InPlaceBackups } from './backups.js';
 import { runOnLane } from './lane.js';
 import { activeKernelConfig, getNumThreads, runOnPool } from './pool.js';

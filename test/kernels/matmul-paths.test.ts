@@ -55,7 +55,7 @@ describe.each(available)('matmul on the %s kernel', (kernel) => {
       expectClose(actual, expected, dtype === 'float32' ? (s.f32Tolerance ?? F32) : F64);
     });
 
-    it.runIf(s.noGradcheck === undefined)('has gradients that match central differences in float64', async () => {
+    if (s.noGradcheck === undefined) it('has gradients that match central differences in float64', async () => {
       const leaves = s.inputs.map((spec, k) => makeBase(spec, 'float64', 23 + k).requiresGrad_());
       await gradcheck((...xs) => s.run(laidOut(s.inputs, xs)), leaves, GRADCHECK);
     });

@@ -3,8 +3,9 @@
 //
 // Storages are blocks of the tensor heap (heap.ts): one shared WebAssembly memory, so the WASM
 // kernels compute on tensors where they live, on every thread. Blocks are recycled: when the
-// garbage collector finalises a Storage, its block goes to a free list keyed by block size, and
-// the next Storage of that size takes it. A queued launch holds the Storages it reads and writes,
+// garbage collector finalises a Storage, its block goes back to the free blocks (free-blocks.ts),
+// and the next Storage of that size takes it, or a larger one splits it, or merged neighbours
+// serve it. A queued launch holds the Storages it reads and writes,
 // so a block is never recycled while a kernel may still touch it. Where the heap is missing or
 // full, a Storage gets a SharedArrayBuffer of its own, which the garbage collector frees.
 //
@@ -26,6 +27,7 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { ARRAY_OF, type DType } from './dtype.js';
+import { FreeBlocks } from './free-blocks.js';
 import { heapBlock, heapBuffer, heapMemory } from './heap.js';
 import { releaseGate } from './release-gate.js';
 import type { DataArray } from './kernels/types.js';
@@ -88,8 +90,8 @@ function registry<T>(cleanup: (held: T) => void): Registry<T> {
 
 const counters = { allocations: 0, allocatedBytes: 0, reuses: 0, collections: 0, releases: 0, liveStorages: 0, liveBytes: 0, peakLiveBytes: 0, cachedBytes: 0 };
 
-/** Free heap blocks, by block size: offsets into the heap. */
-const freeBlocks = new Map<number, number[]>();
+/** Free heap blocks (free-blocks.ts: taken by size, split and merged). */
+const freeBlocks = new FreeBlocks();
 
 /**
  * Block sizes: multiples of 64 bytes up to 4 KiB, then eight steps per power of two, so a block
@@ -116,12 +118,7 @@ function free({ offset, size, storages }: Held): void {
   counters.liveStorages -= storages;
   counters.liveBytes -= size;
   if (offset < 0) return;
-  let list = freeBlocks.get(size);
-  if (list === undefined) {
-    list = [];
-    freeBlocks.set(size, list);
-  }
-  list.push(offset);
+  freeBlocks.put(offset, size);
   counters.cachedBytes += size;
 }
 
@@ -143,8 +140,8 @@ function takeBlock(size: number, zeroed: boolean): number {
     finalizer.cleanupSome?.();
     collectMs = 0.8 * collectMs + 0.2 * (performance.now() - started);
   }
-  const offset = freeBlocks.get(size)?.pop();
-  if (offset === undefined) {
+  const offset = freeBlocks.take(size);
+  if (offset < 0) {
     const fresh = heapBlock(size);
     if (fresh >= 0) {
       counters.allocations += 1;

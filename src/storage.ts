@@ -11,9 +11,8 @@
 //
 // V8 does not count SharedArrayBuffer memory towards its GC heuristics (measured on Node 20:
 // 4 GB of written SABs before one full GC), and finalisers run only after a full GC. So every
-// budget of storage handed out (gcBudget: 16 MB at first, growing to GC_BUDGET_BYTES), Skein asks
-// for a full GC itself (≈ 2–10 ms with a small heap); the freed blocks then refill the free list
-// and the heap stops growing. Blocks their
+// GC_BUDGET_BYTES of storage handed out, Skein asks for a full GC itself (≈ 2–10 ms with a small
+// heap); the freed blocks then refill the free list and the heap stops growing. Blocks their
 // owner gives back (Storage.release: backward's temporaries) are not garbage and do not count.
 // A minor GC would be cheaper, but V8 (11.3) processes FinalizationRegistry cells only in a full
 // one (measured: no finaliser ran after gc({ type: 'minor' })). 128 MB, not 64: on W1 the forced
@@ -32,33 +31,8 @@ import { heapBlock, heapBuffer, heapMemory } from './heap.js';
 import { releaseGate } from './release-gate.js';
 import type { DataArray } from './kernels/types.js';
 
-/** The most storage handed out between two forced collections (so the most garbage held). */
 export const GC_BUDGET_BYTES = 128 * 1024 * 1024;
-const MIN_BUDGET_BYTES = 16 * 1024 * 1024;
-/**
- * A page's first touch, per MiB (measured on this virtual machine: 2.5–4 ms, the host's fault
- * as much as the guest's; bare metal is nearer 0.3).
- */
-const FIRST_TOUCH_MS_PER_MB = 3.5;
 let bytesSinceCollect = 0;
-let bytesHandedOut = 0;
-/** A forced collection's pause, a running mean (measured; 7 ms is a typical first guess here). */
-let collectMs = 7;
-
-/**
- * Bytes to hand out before the next forced collection. The budget is also the heap's footprint
- * (a block is reused only after the collection that finds it dead), and every fresh page costs a
- * first touch. Over a run that hands out A bytes, a budget B costs its first touches once,
- * f·B, and A/B collections of g each: least at B = √(2·g·A/f). So the budget starts small and
- * grows with the square root of what the process has handed out, up to GC_BUDGET_BYTES: the
- * tutorial's 500 steps touch ≈ 57 MB of fresh blocks rather than ≈ 134, and a run past ≈ 4 GB
- * collects once per 128 MB as before.
- */
-export function gcBudget(handedOutBytes: number, pauseMs: number): number {
-  const MB = 1024 * 1024;
-  const optimal = Math.sqrt((2 * pauseMs * (handedOutBytes / MB)) / FIRST_TOUCH_MS_PER_MB) * MB;
-  return Math.min(GC_BUDGET_BYTES, Math.max(MIN_BUDGET_BYTES, optimal));
-}
 
 function exposeGc(): (() => void) | null {
   try {
@@ -131,14 +105,11 @@ function takeBlock(size: number, zeroed: boolean): number {
   // blocks let a reusing program go without a collection while its dead storages piled up in
   // the old generation; each late collection then grew the free list.
   bytesSinceCollect += size;
-  bytesHandedOut += size;
-  if (collect !== null && bytesSinceCollect > gcBudget(bytesHandedOut, collectMs)) {
+  if (collect !== null && bytesSinceCollect > GC_BUDGET_BYTES) {
     bytesSinceCollect = 0;
     counters.collections += 1;
-    const started = performance.now();
     collect();
     finalizer.cleanupSome?.();
-    collectMs = 0.8 * collectMs + 0.2 * (performance.now() - started);
   }
   const offset = freeBlocks.take(size);
   if (offset < 0) {

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { heapBuffer, heapMemory, heapTouchedAhead, heapUsedBytes, setHeapLimit } from '../src/heap.js';
 import { manualSeed, randn, synchronize, type Tensor } from '../src/index.js';
-import { blockSize, GC_BUDGET_BYTES, gcBudget } from '../src/storage.js';
+import { blockSize } from '../src/storage.js';
 import { heapAlloc } from '../src/kernels/wasm-module.js';
 
 afterEach(() => setHeapLimit(Infinity));
@@ -24,26 +24,6 @@ describe('blockSize', () => {
       expect(size).toBeLessThanOrEqual(Math.max(bytes * 1.125, 64 * Math.ceil(bytes / 64)));
       expect(size).toBeGreaterThanOrEqual(last);
       last = size;
-    }
-  });
-});
-
-describe('gcBudget', () => {
-  const MB = 2 ** 20;
-  it('starts at 16 MB, grows as the square root of the bytes handed out, and stops at the cap', () => {
-    expect(gcBudget(0, 7)).toBe(16 * MB);
-    // B = √(2·g·A/f) with f = 3.5 ms/MB: A = 1 GiB, g = 7 ms → √4096 = 64 MB.
-    expect(gcBudget(1024 * MB, 7)).toBeCloseTo(64 * MB, -3);
-    expect(gcBudget(4 * 1024 * MB, 7)).toBe(GC_BUDGET_BYTES);
-    expect(gcBudget(1e15, 7)).toBe(GC_BUDGET_BYTES);
-    // A dearer collection earns a larger budget, a cheaper one a smaller.
-    expect(gcBudget(256 * MB, 14)).toBeGreaterThan(gcBudget(256 * MB, 7));
-    expect(gcBudget(256 * MB, 1)).toBe(16 * MB);
-    let last = 0;
-    for (let a = 0; a < 8 * 1024 * MB; a += 37 * MB) {
-      const b = gcBudget(a, 7);
-      expect(b).toBeGreaterThanOrEqual(last);
-      last = b;
     }
   });
 });
